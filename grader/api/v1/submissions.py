@@ -1,0 +1,67 @@
+"""Submissions: submit (candidates), status (receipts), scores (recruiters), reports (interviewers)."""
+
+from __future__ import annotations
+
+from flask import jsonify, request, url_for
+
+from grader.api.auth import current_key, require
+from grader.api.schemas import SubmissionIn, page_args, parse
+from grader.api.v1 import bp
+from grader.errors import Forbidden, NotFound
+from grader.models import Role, Submission
+from grader.services import reports
+from grader.services import submissions as service
+
+
+def _visible(public_id: str) -> Submission:
+    """Find a submission the caller may see; others' submissions look missing to candidates."""
+    submission = service.get_by_public_id(public_id)
+    key = current_key()
+    if key.role_enum is Role.CANDIDATE:
+        own = key.submission_id == submission.id or (key.submission_id is None and submission.created_by_key_id == key.id)
+        if not own:
+            raise NotFound(f"no submission {public_id}")
+    return submission
+
+
+@bp.post("/submissions")
+@require(Role.CANDIDATE)
+def create_submission():
+    key = current_key()
+    if key.submission_id is not None:
+        raise Forbidden("a receipt can only read its own submission's status")
+    body = parse(SubmissionIn)
+    receipt = service.submit(service.NewSubmission(**body.model_dump()), created_by=key)
+    location = url_for("api_v1.get_submission", public_id=receipt.submission.public_id)
+    payload = reports.status_view(receipt.submission)
+    payload["receipt"] = receipt.receipt_token
+    payload["links"] = {"self": location}
+    return jsonify(payload), 202, {"Location": location}
+
+
+@bp.get("/submissions")
+@require(Role.RECRUITER)
+def list_submissions():
+    page, per_page = page_args()
+    rows, total = service.list_submissions(page, per_page, request.args.get("assessment"))
+    items = [reports.summary_view(s) for s in rows]
+    return jsonify({"items": items, "page": page, "per_page": per_page, "total": total})
+
+
+@bp.get("/submissions/<public_id>")
+@require(Role.CANDIDATE)
+def get_submission(public_id: str):
+    return jsonify(reports.submission_view(_visible(public_id), current_key().role_enum))
+
+
+@bp.get("/submissions/<public_id>/report")
+@require(Role.RECRUITER)
+def get_report(public_id: str):
+    return jsonify(reports.report(_visible(public_id), current_key().role_enum))
+
+
+@bp.post("/submissions/<public_id>/regrade")
+@require(Role.INTERVIEWER)
+def regrade(public_id: str):
+    submission = service.regrade(_visible(public_id))
+    return jsonify(reports.status_view(submission)), 202

@@ -1,0 +1,87 @@
+"""One error hierarchy for the grader, and the one JSON shape every API error takes.
+
+    GraderError                 anything the grader reports on purpose
+     ├─ ApiError                maps to an HTTP answer {"error": {"code", "message"}}
+     │   ├─ BadRequest (400)    malformed JSON
+     │   ├─ Unauthorized (401)  missing or unknown API key
+     │   ├─ Forbidden (403)     the key's role may not do this
+     │   ├─ NotFound (404)
+     │   └─ Invalid (422)       a field failed validation
+     └─ GradingFailure          a submission cannot be graded; ``code`` is stored
+         ├─ CloneFailed         bad URL, refused host, missing ref, too large, too slow
+         ├─ InstallFailed       requirements not acceptable or pip failed
+         ├─ GradingTimeout      the run hit its time limit
+         └─ SandboxFailure      Docker itself failed (not the candidate's code)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GraderError(Exception):
+    """Base of every error the grader raises on purpose."""
+
+
+class ApiError(GraderError):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details is not None:
+            body["details"] = self.details
+        return {"error": body}
+
+
+class BadRequest(ApiError):
+    status, code = 400, "bad_request"
+
+
+class Unauthorized(ApiError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(ApiError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(ApiError):
+    status, code = 404, "not_found"
+
+
+class Invalid(ApiError):
+    status, code = 422, "validation_failed"
+
+
+class GradingFailure(GraderError):
+    """The submission ends ``failed`` with this code and a sentence a person understands."""
+
+    code = "internal_error"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CloneFailed(GradingFailure):
+    code = "clone_failed"
+
+
+class InstallFailed(GradingFailure):
+    code = "install_failed"
+
+
+class GradingTimeout(GradingFailure):
+    code = "timed_out"
+
+
+class SandboxFailure(GradingFailure):
+    code = "sandbox_error"

@@ -1,0 +1,1 @@
+"""Domain services: plain functions over ids and dataclasses, never over ``request``."""

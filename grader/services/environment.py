@@ -1,0 +1,71 @@
+"""The grading environment of one process: sandbox, images and installer, built once.
+
+Why once: building or even inspecting images on every grading would put seconds
+of Docker round-trips on the hot path; a worker process makes this on its first
+grading and keeps it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from grader.errors import SandboxFailure
+from grader.services.install import Installer
+from grader.specs import AssessmentSpec
+from sandbox.errors import SandboxError
+from sandbox.images import ImageSet, ensure_images
+from sandbox.runner import DockerSandbox
+
+_lock = threading.Lock()
+_cached: dict[tuple, GradingEnvironment] = {}
+
+
+@dataclass(frozen=True)
+class GradingEnvironment:
+    sandbox: DockerSandbox
+    images: ImageSet
+    pip_cert: str | None
+    index_url: str
+    max_download_mb: int
+
+    def installer(self, spec: AssessmentSpec) -> Installer:
+        return Installer(
+            self.sandbox,
+            self.images.runner,
+            limits=spec.install.limits.to_limits(),
+            max_download_mb=spec.install.max_download_mb or self.max_download_mb,
+            pip_cert=self.pip_cert,
+            index_url=self.index_url,
+        )
+
+
+def environment(config: Any) -> GradingEnvironment:
+    """Return this process's environment for ``config``, building images if needed."""
+    key = (
+        config["GRADER_BASE_IMAGE"],
+        config["GRADER_PIP_CERT"],
+        config["GRADER_PIP_INDEX_URL"],
+        config["GRADER_SANDBOX_RUNTIME"],
+        config["GRADER_WORKER_NAME"],
+    )
+    with _lock:
+        if key not in _cached:
+            try:
+                sandbox = DockerSandbox(runtime=config["GRADER_SANDBOX_RUNTIME"], worker=config["GRADER_WORKER_NAME"])
+                images = ensure_images(
+                    base_image=config["GRADER_BASE_IMAGE"],
+                    extra_ca_bundle=config["GRADER_PIP_CERT"],
+                    index_url=config["GRADER_PIP_INDEX_URL"],
+                )
+            except SandboxError as exc:
+                raise SandboxFailure(f"the sandbox is not available: {exc}") from exc
+            _cached[key] = GradingEnvironment(
+                sandbox=sandbox,
+                images=images,
+                pip_cert=config["GRADER_PIP_CERT"],
+                index_url=config["GRADER_PIP_INDEX_URL"],
+                max_download_mb=config["GRADER_MAX_DOWNLOAD_MB"],
+            )
+        return _cached[key]

@@ -1,0 +1,102 @@
+"""What each role may see of a submission, as JSON-ready dicts.
+
+candidate: status only · recruiter: scores and check outcomes ·
+interviewer/admin: everything, including output, evidence, logs and timings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader.models import GradingRun, Role, Submission
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() + "Z" if value else None
+
+
+def latest_run(submission: Submission) -> GradingRun | None:
+    runs = list(submission.runs)
+    completed = [r for r in runs if r.status == "completed"]
+    return (completed or runs or [None])[-1]
+
+
+def status_view(submission: Submission) -> dict[str, Any]:
+    return {
+        "id": submission.public_id,
+        "assessment": submission.assessment.slug,
+        "status": submission.status.value,
+        "created_at": _iso(submission.created_at),
+        "updated_at": _iso(submission.updated_at),
+    }
+
+
+def summary_view(submission: Submission) -> dict[str, Any]:
+    run = latest_run(submission)
+    view = status_view(submission)
+    view.update(
+        candidate={"name": submission.candidate_name, "email": submission.candidate_email},
+        repo_url=submission.repo_url,
+        ref=submission.ref,
+        commit=submission.commit_sha,
+        failure_code=submission.failure_code,
+        failure_reason=submission.failure_reason,
+        completed_at=_iso(submission.completed_at),
+        score=_score(run),
+    )
+    return view
+
+
+def _score(run: GradingRun | None) -> dict[str, Any] | None:
+    if run is None or run.score_total is None:
+        return None
+    return {"total": run.score_total, "max": run.score_max, "categories": run.categories}
+
+
+def submission_view(submission: Submission, role: Role) -> dict[str, Any]:
+    return summary_view(submission) if role.at_least(Role.RECRUITER) else status_view(submission)
+
+
+def report(submission: Submission, role: Role) -> dict[str, Any]:
+    """The grading report; interviewers and admins get the evidence too."""
+    full = role.at_least(Role.INTERVIEWER)
+    run = latest_run(submission)
+    body = summary_view(submission)
+    body["assessment"] = submission.assessment.slug
+    body["assessment_version"] = submission.assessment.version
+    body["attempts"] = submission.attempts
+    checks = []
+    for check in run.checks if run else []:
+        item = {
+            "id": check.check_id,
+            "title": check.title,
+            "category": check.category,
+            "outcome": check.outcome,
+            "points": check.points,
+            "max_points": check.max_points,
+            "message": check.message,
+        }
+        if full:
+            item.update(duration_s=check.duration_s, output=check.output, evidence=check.evidence)
+        checks.append(item)
+    body["checks"] = checks
+    seconds = (run.stage_seconds if run else None) or {}
+    body["timings"] = {k: seconds.get(k) for k in ("clone", "install", "test", "score", "total")}
+    if full:
+        body["timeline"] = [{"status": e.status, "at": _iso(e.at), "detail": e.detail} for e in submission.events]
+        body["run"] = (
+            {
+                "attempt": run.attempt,
+                "status": run.status,
+                "worker": run.worker_host,
+                "image_id": run.image_id,
+                "assessment_hash": run.assessment_hash,
+                "suite_hash": run.suite_hash,
+                "dependency_cache_hit": run.dependency_cache_hit,
+                "notes": run.notes,
+                "logs": run.logs,
+            }
+            if run
+            else None
+        )
+    return body

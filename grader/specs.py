@@ -1,0 +1,182 @@
+"""Assessment definitions: ``assessments/<slug>/assessment.yaml`` read through one schema.
+
+Assessments are data: what to start, which limits, which checks and weights.
+Code appears only as a named strategy (see ``grader.strategies``).  The database
+keeps a slug and a content hash, never a copy of any of this.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sandbox.job import Limits
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LimitsSpec(_Strict):
+    memory_mb: int = Field(512, ge=64, le=8192)
+    cpus: float = Field(1.0, gt=0, le=8)
+    pids: int = Field(256, ge=16, le=4096)
+    timeout_s: float = Field(300, gt=0, le=3600)
+    tmpfs_mb: int = Field(64, ge=1, le=2048)
+    nofile: int = Field(1024, ge=64, le=65536)
+    fsize_mb: int = Field(64, ge=1, le=4096)
+    output_bytes: int = Field(64_000, ge=1000, le=10_000_000)
+
+    def to_limits(self) -> Limits:
+        return Limits(**self.model_dump())
+
+
+class AppSpec(_Strict):
+    """How to start the candidate's app inside its sandbox."""
+
+    command: list[str]
+    port: int = 8000
+    health_path: str = "/healthz"
+    startup_timeout_s: float = 30
+    env: dict[str, str] = {}
+    migrate_command: list[str] | None = None  # run first, when migrate_if_exists is present
+    migrate_if_exists: str | None = None
+    writable: list[str] = ["/data"]  # size-capped tmpfs paths the app may write
+    limits: LimitsSpec = LimitsSpec(timeout_s=900)
+
+
+class InstallSpec(_Strict):
+    limits: LimitsSpec = LimitsSpec(memory_mb=1024, timeout_s=600, fsize_mb=512, tmpfs_mb=512)
+    max_download_mb: int | None = None  # None: the service-wide GRADER_MAX_DOWNLOAD_MB
+
+
+class TesterSpec(_Strict):
+    """The hidden suite: runs in its own container, never in the candidate's."""
+
+    suite: str = "hidden"
+    env: dict[str, str] = {}
+    pytest_args: list[str] = []
+    limits: LimitsSpec = LimitsSpec(timeout_s=600)
+
+
+class CategorySpec(_Strict):
+    points: float = Field(gt=0)
+    title: str = ""
+
+
+class CheckSpec(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,99}$")
+    category: str
+    weight: float = Field(1.0, gt=0)
+    title: str = ""
+    contract: str = ""  # the contract line this check enforces, for interviewers
+
+
+class AssessmentSpec(_Strict):
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    version: int = Field(ge=1)
+    title: str
+    summary: str = ""
+    strategy: str = "service-tester"
+    brief: str = "brief.md"
+    app: AppSpec
+    install: InstallSpec = InstallSpec()
+    tester: TesterSpec = TesterSpec()
+    categories: dict[str, CategorySpec]
+    checks: list[CheckSpec]
+    options: dict[str, Any] = {}  # strategy-specific data (load profiles, seeds, ...)
+
+    folder: Path = Field(exclude=True)
+
+    @field_validator("checks")
+    @classmethod
+    def _unique_ids(cls, checks: list[CheckSpec]) -> list[CheckSpec]:
+        seen: set[str] = set()
+        for check in checks:
+            if check.id in seen:
+                raise ValueError(f"check id {check.id!r} appears twice")
+            seen.add(check.id)
+        return checks
+
+    @model_validator(mode="after")
+    def _categories_known(self) -> AssessmentSpec:
+        for check in self.checks:
+            if check.category not in self.categories:
+                raise ValueError(f"check {check.id!r} names unknown category {check.category!r}")
+        for name in self.categories:
+            if not any(c.category == name for c in self.checks):
+                raise ValueError(f"category {name!r} has no checks")
+        if not (self.folder / self.tester.suite).is_dir():
+            raise ValueError(f"hidden suite folder {self.tester.suite!r} is missing")
+        from grader.strategies import STRATEGIES
+
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {self.strategy!r}; known: {sorted(STRATEGIES)}")
+        return self
+
+    @property
+    def suite_dir(self) -> Path:
+        return self.folder / self.tester.suite
+
+    @cached_property
+    def content_hash(self) -> str:
+        return _tree_hash(self.folder)
+
+    @cached_property
+    def suite_hash(self) -> str:
+        return _tree_hash(self.suite_dir)
+
+    def check(self, check_id: str) -> CheckSpec | None:
+        return next((c for c in self.checks if c.id == check_id), None)
+
+
+class SpecError(ValueError):
+    """An assessment folder does not hold a valid definition."""
+
+
+def _tree_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def load_spec(folder: Path) -> AssessmentSpec:
+    path = folder / "assessment.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SpecError(f"{path} does not exist") from exc
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise SpecError(f"{path} must be a mapping")
+    try:
+        return AssessmentSpec(**data, folder=folder)
+    except ValidationError as exc:
+        raise SpecError(f"{path}: {exc}") from exc
+
+
+def search_path(setting: str) -> list[Path]:
+    return [Path(p) for p in setting.split(os.pathsep) if p]
+
+
+def discover(setting: str) -> dict[str, AssessmentSpec]:
+    """Every valid assessment under the search path, by slug (the first folder wins)."""
+    found: dict[str, AssessmentSpec] = {}
+    for root in search_path(setting):
+        if not root.is_dir():
+            continue
+        for folder in sorted(root.iterdir()):
+            if (folder / "assessment.yaml").is_file():
+                spec = load_spec(folder)
+                found.setdefault(spec.slug, spec)
+    return found

@@ -1,0 +1,67 @@
+"""pytest plugin baked into the tester image: write one JSON line per hidden test.
+
+The grader maps tests to rubric checks with ``@pytest.mark.check("check-id")``.
+It runs only in the tester container, which the candidate's code never enters,
+so what it writes is the verdict.  Evidence for interviewers travels in
+``record_property("evidence", {...})``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+_CAP = 4000
+_RESULTS: list[dict] = []
+
+
+def pytest_addoption(parser):
+    parser.addoption("--grader-report", default=None, help="write per-test results as JSON here")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "check(id): the rubric check this test proves")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    marker = item.get_closest_marker("check")
+    report.grader_check = marker.args[0] if marker and marker.args else None
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        message = ""
+        if report.failed:
+            crash = getattr(report.longrepr, "reprcrash", None)
+            message = crash.message if crash is not None else str(report.longrepr)
+        elif report.skipped and isinstance(report.longrepr, tuple):
+            message = str(report.longrepr[2])
+        evidence = [v for k, v in report.user_properties if k == "evidence"]
+        _RESULTS.append(
+            {
+                "nodeid": report.nodeid,
+                "check": getattr(report, "grader_check", None),
+                "outcome": "error" if report.when == "setup" and report.failed else report.outcome,
+                "duration": round(report.duration, 4),
+                "message": message[:_CAP],
+                "detail": (str(report.longrepr) if report.failed else "")[-_CAP:],
+                "output": (report.capstdout + report.capstderr)[-_CAP:],
+                "evidence": evidence,
+            }
+        )
+
+
+
+def pytest_sessionfinish(session, exitstatus):
+    path = session.config.getoption("--grader-report")
+    if not path:
+        return
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump({"exitstatus": int(exitstatus), "tests": _RESULTS}, fh, default=str)
+    os.replace(tmp, path)

@@ -1,0 +1,424 @@
+"""Run jobs in hardened Docker containers: the only module that talks to Docker.
+
+Every container gets, unless a job says otherwise: no network, all capabilities
+dropped, no-new-privileges, a read-only root with small tmpfs mounts, a pids
+limit, memory equal to memory+swap, a CPU quota, nofile/fsize ulimits, a non-root
+uid and a wall-clock timeout.  Inputs arrive through named volumes (never bind
+mounts, so the worker may itself run in a container holding the Docker socket);
+one result file leaves through ``get_archive``, size-capped, regular files only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import socket
+import tarfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import docker
+import docker.errors
+import requests.exceptions
+from docker.models.containers import Container
+from docker.types import LogConfig, Ulimit
+
+from sandbox.capture import CappedStream
+from sandbox.errors import ResultFileError, SandboxError
+from sandbox.job import Limits, Mount, SandboxJob, SandboxResult, Verdict
+
+log = logging.getLogger(__name__)
+
+LABEL = "grader.managed"
+LABEL_WORKER = "grader.worker"
+LABEL_RUN = "grader.run"
+_GO_MODE_SYMLINK = 1 << 27
+_GO_MODE_DIR = 1 << 31
+_LOADER_CMD = ["/bin/true"]
+
+
+class DockerSandbox:
+    """The sandbox interface: run a job, start a service, move files through volumes."""
+
+    def __init__(
+        self,
+        client: docker.DockerClient | None = None,
+        *,
+        worker: str | None = None,
+        runtime: str | None = None,
+    ) -> None:
+        try:
+            self.client = client or docker.from_env(timeout=120)
+            self.client.ping()
+        except docker.errors.DockerException as exc:  # pragma: no cover - env specific
+            raise SandboxError(f"Docker engine unreachable: {exc}") from exc
+        self.worker = worker or socket.gethostname()
+        self.runtime = runtime
+
+    # ------------------------------------------------------------------ jobs
+    def run(self, job: SandboxJob) -> SandboxResult:
+        """Run ``job`` to completion (or its timeout) and remove its container."""
+        container = self._create(job)
+        try:
+            return self._run_created(container, job)
+        finally:
+            self._remove(container)
+
+    @contextlib.contextmanager
+    def service(self, job: SandboxJob) -> Iterator[Service]:
+        """Start a long-running container (an app under test) and remove it afterwards."""
+        container = self._create(job)
+        try:
+            container.start()
+            yield Service(container, job)
+        finally:
+            self._remove(container)
+
+    def _create(self, job: SandboxJob) -> Container:
+        if job.network is None and job.network_alias:
+            raise SandboxError("network_alias needs a network")
+        limits = job.limits
+        labels = {LABEL: "1", LABEL_WORKER: self.worker, **dict(job.labels)}
+        tmpfs = {"/tmp": f"rw,nosuid,nodev,size={limits.tmpfs_mb}m,mode=1777"}
+        for path in job.writable_paths:
+            tmpfs[path] = f"rw,nosuid,nodev,size={limits.tmpfs_mb}m,mode=1777"
+        if job.egress:
+            network_mode = "bridge"
+        elif job.network is None:
+            network_mode = "none"
+        else:
+            network_mode = job.network
+        runtime = job.runtime or (self.runtime if network_mode == "none" else None)
+        kwargs = dict(
+            image=job.image,
+            command=list(job.command),
+            environment={"HOME": "/tmp", "PYTHONDONTWRITEBYTECODE": "1", **job.env_dict()},
+            working_dir=job.workdir,
+            user=job.user,
+            labels=labels,
+            detach=True,
+            network_mode=network_mode,
+            read_only=True,
+            tmpfs=tmpfs,
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            pids_limit=limits.pids,
+            mem_limit=f"{limits.memory_mb}m",
+            memswap_limit=f"{limits.memory_mb}m",
+            nano_cpus=int(limits.cpus * 1e9),
+            ulimits=[
+                Ulimit(name="nofile", soft=limits.nofile, hard=limits.nofile),
+                Ulimit(name="fsize", soft=limits.fsize_mb << 20, hard=limits.fsize_mb << 20),
+            ],
+            # The daemon keeps little; CappedStream keeps head and tail while streaming.
+            log_config=LogConfig(type="json-file", config={"max-size": "8m", "max-file": "1"}),
+            volumes={m.volume: {"bind": m.target, "mode": "ro" if m.read_only else "rw"} for m in job.mounts},
+        )
+        if runtime:
+            kwargs["runtime"] = runtime
+        try:
+            if network_mode not in ("none", "bridge"):
+                # Attach at create time so the alias resolves before the process starts.
+                del kwargs["network_mode"]
+                kwargs["network"] = network_mode
+                aliases = [job.network_alias] if job.network_alias else None
+                kwargs["networking_config"] = {network_mode: self.client.api.create_endpoint_config(aliases=aliases)}
+            container = self.client.containers.create(**kwargs)
+        except docker.errors.ImageNotFound as exc:
+            raise SandboxError(f"sandbox image {job.image!r} is not built: {exc}") from exc
+        except docker.errors.APIError as exc:
+            raise SandboxError(f"could not create container: {exc}") from exc
+        return container
+
+    def _run_created(self, container: Container, job: SandboxJob) -> SandboxResult:
+        limits = job.limits
+        out = CappedStream(limits.output_bytes)
+        err = CappedStream(limits.output_bytes)
+        started = time.monotonic()
+        container.start()
+        readers = [
+            threading.Thread(target=_pump, args=(container, True, out), daemon=True),
+            threading.Thread(target=_pump, args=(container, False, err), daemon=True),
+        ]
+        for reader in readers:
+            reader.start()
+        timed_out = False
+        exit_code: int | None = None
+        try:
+            status = container.wait(timeout=limits.timeout_s)
+            exit_code = int(status.get("StatusCode", -1))
+        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+            timed_out = True
+            with contextlib.suppress(docker.errors.APIError):
+                container.kill()
+            with contextlib.suppress(Exception):
+                container.wait(timeout=30)
+        duration = time.monotonic() - started
+        for reader in readers:
+            reader.join(timeout=10)
+        container.reload()
+        state = container.attrs.get("State", {})
+        if timed_out:
+            verdict = Verdict.TIMEOUT
+        elif state.get("OOMKilled"):
+            verdict = Verdict.OOM
+        elif exit_code == 0:
+            verdict = Verdict.OK
+        else:
+            verdict = Verdict.FAILED
+        result = result_error = None
+        if job.result_path:
+            try:
+                result = self._take_file(container, job.result_path, job.result_max_bytes)
+            except ResultFileError as exc:
+                result_error = str(exc)
+        return SandboxResult(
+            verdict=verdict,
+            exit_code=None if timed_out else exit_code,
+            stdout=out.text(),
+            stderr=err.text(),
+            duration_s=duration,
+            result=result,
+            result_error=result_error,
+            image_id=container.attrs.get("Image", ""),
+            output_truncated=out.truncated or err.truncated,
+        )
+
+    def _take_file(self, container: Container, path: str, max_bytes: int) -> bytes:
+        """Copy one regular file out of a (stopped) container, refusing links and giants."""
+        try:
+            stream, stat = container.get_archive(path)
+        except docker.errors.NotFound as exc:
+            raise ResultFileError(f"result file {path} was not written") from exc
+        except docker.errors.APIError as exc:
+            raise ResultFileError(f"result file {path} unreadable: {exc}") from exc
+        mode = int(stat.get("mode", 0))
+        if stat.get("linkTarget") or mode & _GO_MODE_SYMLINK:
+            raise ResultFileError(f"result file {path} is a symlink; refused")
+        if mode & _GO_MODE_DIR:
+            raise ResultFileError(f"result file {path} is a directory; refused")
+        if int(stat.get("size", 0)) > max_bytes:
+            raise ResultFileError(f"result file {path} is {stat.get('size')} bytes, over the {max_bytes} cap")
+        buf = io.BytesIO()
+        for chunk in stream:
+            buf.write(chunk)
+            if buf.tell() > max_bytes + 64 * 1024:
+                raise ResultFileError(f"result file {path} is over the {max_bytes} cap")
+        buf.seek(0)
+        with tarfile.open(fileobj=buf) as tar:
+            members = tar.getmembers()
+            if len(members) != 1 or not members[0].isfile():
+                raise ResultFileError(f"result file {path} is not a single regular file; refused")
+            data = tar.extractfile(members[0])
+            assert data is not None
+            return data.read(max_bytes + 1)[:max_bytes]
+
+    def _remove(self, container: Container) -> None:
+        with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+            container.remove(force=True, v=False)
+
+    # -------------------------------------------------------------- networks
+    @contextlib.contextmanager
+    def network(self, run_id: str) -> Iterator[str]:
+        """Create an internal network (no egress) for one grading run."""
+        name = f"grader-{run_id}-{uuid.uuid4().hex[:6]}"
+        net = self.client.networks.create(
+            name, driver="bridge", internal=True, labels={LABEL: "1", LABEL_WORKER: self.worker, LABEL_RUN: run_id}
+        )
+        try:
+            yield name
+        finally:
+            with contextlib.suppress(docker.errors.APIError):
+                net.reload()
+                for c in net.containers:
+                    with contextlib.suppress(docker.errors.APIError):
+                        net.disconnect(c, force=True)
+                net.remove()
+
+    # --------------------------------------------------------------- volumes
+    def volume_exists(self, name: str) -> bool:
+        try:
+            self.client.volumes.get(name)
+            return True
+        except docker.errors.NotFound:
+            return False
+
+    def create_volume(self, name: str, *, image: str, owner: int = 0, labels: Mapping[str, str] | None = None) -> str:
+        """Create an empty volume whose root belongs to ``owner`` (uid and gid)."""
+        self.client.volumes.create(name, labels={LABEL: "1", **(labels or {})})
+        if owner:
+            self._chown_root(name, image, owner)
+        return name
+
+    def volume_from_dir(
+        self, name: str, source: Path, *, image: str, owner: int = 0, labels: Mapping[str, str] | None = None
+    ) -> str:
+        """Create a volume holding a copy of ``source``, every entry owned by ``owner``.
+
+        Files are made read-only (0444/0555) when owned by root, so a non-root
+        container can read them and change nothing even if mounted read-write.
+        """
+        self.client.volumes.create(name, labels={LABEL: "1", **(labels or {})})
+        self._load(name, image, _tar_of_dir(source, owner=owner))
+        return name
+
+    def volume_from_files(
+        self, name: str, files: Mapping[str, bytes], *, image: str, owner: int = 0, labels: Mapping[str, str] | None = None
+    ) -> str:
+        self.client.volumes.create(name, labels={LABEL: "1", **(labels or {})})
+        self._load(name, image, _tar_of_files(files, owner=owner))
+        return name
+
+    def read_from_volume(self, name: str, path: str, *, image: str, max_bytes: int) -> bytes:
+        """Read one regular file out of a volume, with the same checks as result files."""
+        container = self.client.containers.create(
+            image, _LOADER_CMD, volumes={name: {"bind": "/v", "mode": "ro"}}, network_disabled=True,
+            labels={LABEL: "1", LABEL_WORKER: self.worker},
+        )
+        try:
+            return self._take_file(container, "/v/" + path.lstrip("/"), max_bytes)
+        finally:
+            self._remove(container)
+
+    def remove_volume(self, name: str) -> None:
+        with contextlib.suppress(docker.errors.NotFound):
+            try:
+                self.client.volumes.get(name).remove(force=True)
+            except docker.errors.APIError as exc:
+                log.warning("could not remove volume %s: %s", name, exc)
+
+    def _chown_root(self, volume: str, image: str, owner: int) -> None:
+        """Give a fresh volume's root to ``owner``; Docker ignores ownership of "." in archives."""
+        container = self.client.containers.create(
+            image, ["chown", f"{owner}:{owner}", "/v"], user="0", volumes={volume: {"bind": "/v", "mode": "rw"}},
+            network_disabled=True, labels={LABEL: "1", LABEL_WORKER: self.worker},
+        )
+        try:
+            container.start()
+            if container.wait(timeout=60).get("StatusCode") != 0:
+                raise SandboxError(f"could not prepare volume {volume}")
+        finally:
+            self._remove(container)
+
+    def _load(self, volume: str, image: str, tar_bytes: bytes) -> None:
+        """Unpack a tar into a volume through a created-but-never-started container."""
+        container = self.client.containers.create(
+            image, _LOADER_CMD, volumes={volume: {"bind": "/v", "mode": "rw"}}, network_disabled=True,
+            labels={LABEL: "1", LABEL_WORKER: self.worker},
+        )
+        try:
+            if not container.put_archive("/v", tar_bytes):
+                raise SandboxError(f"could not load files into volume {volume}")
+        finally:
+            self._remove(container)
+
+    # --------------------------------------------------------------- cleanup
+    def remove_orphans(self, *, older_than_s: float | None = None) -> int:
+        """Remove this worker's leftover containers and run networks (e.g. after a crash).
+
+        With ``older_than_s`` also removes any worker's leftovers older than that:
+        a grading never lasts that long, so nothing alive is touched.
+        """
+        removed = 0
+        now = time.time()
+        for c in self.client.containers.list(all=True, filters={"label": LABEL}):
+            mine = c.labels.get(LABEL_WORKER) == self.worker
+            created = _docker_time(c.attrs.get("Created", ""))
+            stale = older_than_s is not None and created and now - created > older_than_s
+            if mine or stale:
+                self._remove(c)
+                removed += 1
+        for net in self.client.networks.list(filters={"label": LABEL}):
+            if net.attrs.get("Labels", {}).get(LABEL_WORKER) == self.worker:
+                with contextlib.suppress(docker.errors.APIError):
+                    net.remove()
+        for vol in self.client.volumes.list(filters={"label": LABEL_RUN}):
+            if vol.attrs.get("Labels", {}).get(LABEL_WORKER) == self.worker:
+                with contextlib.suppress(docker.errors.APIError):
+                    vol.remove(force=True)
+        return removed
+
+
+class Service:
+    """A running container (e.g. the candidate's app) that a tester talks to."""
+
+    def __init__(self, container: Container, job: SandboxJob) -> None:
+        self.container = container
+        self.job = job
+
+    def running(self) -> bool:
+        self.container.reload()
+        return self.container.status == "running"
+
+    def state(self) -> dict:
+        self.container.reload()
+        return dict(self.container.attrs.get("State", {}))
+
+    def logs(self, max_bytes: int = 64_000) -> str:
+        stream = CappedStream(max_bytes)
+        with contextlib.suppress(docker.errors.APIError):
+            stream.write(self.container.logs(stdout=True, stderr=True))
+        return stream.text()
+
+    def exec(self, argv: list[str], *, user: str | None = None, max_bytes: int = 1_000_000) -> tuple[int, bytes]:
+        """Run a command inside the service (for health probes); output capped."""
+        res = self.container.exec_run(argv, user=user or self.job.user, demux=False)
+        return res.exit_code, (res.output or b"")[:max_bytes]
+
+    def stop(self, timeout: int = 5) -> None:
+        with contextlib.suppress(docker.errors.APIError):
+            self.container.stop(timeout=timeout)
+
+
+def _pump(container: Container, stdout: bool, sink: CappedStream) -> None:
+    try:
+        for chunk in container.logs(stdout=stdout, stderr=not stdout, stream=True, follow=True):
+            sink.write(chunk)
+    except Exception as exc:  # the container vanished: keep what we have
+        log.debug("log stream ended: %s", exc)
+
+
+def _docker_time(value: str) -> float:
+    from datetime import datetime
+
+    if not value:
+        return 0.0
+    try:
+        return datetime.fromisoformat(value[:26].rstrip("Z") + "+00:00").timestamp()
+    except ValueError:
+        return 0.0
+
+
+def _tar_of_dir(source: Path, *, owner: int) -> bytes:
+    buf = io.BytesIO()
+    read_only = owner == 0
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+
+        def fix(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+            info.uid = info.gid = owner
+            info.uname = info.gname = ""
+            if info.isdir():
+                info.mode = 0o555 if read_only else 0o755
+            elif info.isfile():
+                executable = info.mode & 0o111
+                info.mode = (0o555 if executable else 0o444) if read_only else (0o755 if executable else 0o644)
+            return info
+
+        tar.add(str(source), arcname=".", filter=fix)
+    return buf.getvalue()
+
+
+def _tar_of_files(files: Mapping[str, bytes], *, owner: int) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for path, content in files.items():
+            info = tarfile.TarInfo(path.lstrip("/"))
+            info.size = len(content)
+            info.mode = 0o644 if owner else 0o444
+            info.uid = info.gid = owner
+            tar.addfile(info, io.BytesIO(content))
+    return buf.getvalue()

@@ -1,0 +1,1 @@
+"""Celery: the app bound to Flask, thin tasks, and the worker entry module."""

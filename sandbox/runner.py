@@ -127,6 +127,7 @@ class DockerSandbox:
                 kwargs["network"] = network_mode
                 aliases = [job.network_alias] if job.network_alias else None
                 kwargs["networking_config"] = {network_mode: self.client.api.create_endpoint_config(aliases=aliases)}
+                kwargs["sysctls"] = {"net.ipv6.conf.all.disable_ipv6": "1"}
             container = self.client.containers.create(**kwargs)
         except docker.errors.ImageNotFound as exc:
             raise SandboxError(f"sandbox image {job.image!r} is not built: {exc}") from exc
@@ -224,10 +225,20 @@ class DockerSandbox:
     # -------------------------------------------------------------- networks
     @contextlib.contextmanager
     def network(self, run_id: str) -> Iterator[str]:
-        """Create an internal network (no egress) for one grading run."""
+        """Create a network for one grading run: containers reach each other and nothing else.
+
+        ``internal`` removes the route out; ``inhibit_ipv4`` leaves the bridge
+        without a host address, so the host's own services (databases, the
+        Docker API) are unreachable from the run too, which ``internal`` alone
+        does not ensure.
+        """
         name = f"grader-{run_id}-{uuid.uuid4().hex[:6]}"
         net = self.client.networks.create(
-            name, driver="bridge", internal=True, labels={LABEL: "1", LABEL_WORKER: self.worker, LABEL_RUN: run_id}
+            name,
+            driver="bridge",
+            internal=True,
+            options={"com.docker.network.bridge.inhibit_ipv4": "true"},
+            labels={LABEL: "1", LABEL_WORKER: self.worker, LABEL_RUN: run_id},
         )
         try:
             yield name

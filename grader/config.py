@@ -53,12 +53,14 @@ class Config:
             "task_soft_time_limit": soft,
             "task_time_limit": soft + 60,
             "broker_connection_retry_on_startup": True,
-            "broker_transport_options": {"visibility_timeout": soft + 300},
             "beat_schedule": {
                 "sweep-stuck-submissions": {"task": "workers.tasks.sweep_stuck", "schedule": 60.0},
             },
             "task_always_eager": False,
         }
+        if self.CELERY["broker_url"].startswith(("redis://", "rediss://")):
+            # An unacknowledged grading is redelivered only after this long: longer than any grading.
+            self.CELERY["broker_transport_options"] = {"visibility_timeout": soft + 300}
         # Cloning: what a submitted URL may be.
         self.GRADER_ALLOW_LOCAL_REPOS = _bool("GRADER_ALLOW_LOCAL_REPOS", False)
         self.GRADER_CLONE_ALLOWED_HOSTS = _list("GRADER_CLONE_ALLOWED_HOSTS")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import services
+from tests import servers
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEST_ASSESSMENTS = FIXTURES / "assessments"
@@ -83,17 +83,17 @@ def images(docker_sandbox):
 
 @pytest.fixture(scope="session")
 def git_server():
-    with services.git_daemon() as server:
+    with servers.git_daemon() as server:
         yield server
 
 
 @pytest.fixture(scope="session")
 def redis_url():
-    with services.redis_server() as url:
+    with servers.redis_server() as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def postgres():
-    with services.postgres_server() as server:
+    with servers.postgres_server() as server:
         yield server

@@ -230,7 +230,7 @@ def _explain(step: str, stderr: str, ref: str) -> str:
         return f"ref {ref!r} was not found in the repository"
     if "could not resolve host" in lowered or "unable to look up" in lowered:
         return "the repository host could not be resolved"
-    if "repository not found" in lowered or "does not appear to be a git repository" in lowered or "not found" in lowered:
+    if any(s in lowered for s in ("repository not found", "no such repository", "does not appear to be a git repository", "not found")):
         return "the repository was not found (check the URL and that it is public)"
     if "authentication" in lowered or "permission denied" in lowered or "terminal prompts disabled" in lowered:
         return "the repository needs credentials; submit a public URL"

@@ -73,7 +73,7 @@ class GitServer:
         """
         work = Path(tempfile.mkdtemp(prefix="gitsrc-"))
         try:
-            shutil.copytree(source, work, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(source, work, symlinks=True, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
             env = {**os.environ, "GIT_AUTHOR_NAME": "Candidate", "GIT_AUTHOR_EMAIL": "c@example.com",
                    "GIT_COMMITTER_NAME": "Candidate", "GIT_COMMITTER_EMAIL": "c@example.com"}
 

@@ -26,6 +26,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     Path(app.config["GRADER_INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     Path(app.config["GRADER_WORKDIR"]).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)

@@ -68,7 +68,9 @@ class Config:
         self.GRADER_CLONE_MAX_MB = _int("GRADER_CLONE_MAX_MB", 100)
         # Sandbox images and dependency downloads.
         self.GRADER_BASE_IMAGE = os.environ.get("GRADER_BASE_IMAGE", "grader-base:bookworm")
-        self.GRADER_PIP_CERT = os.environ.get("GRADER_PIP_CERT") or None
+        cert = os.environ.get("GRADER_PIP_CERT") or ""
+        # An empty or missing file means "no extra CA" (compose mounts /dev/null by default).
+        self.GRADER_PIP_CERT = cert if cert and os.path.isfile(cert) and os.path.getsize(cert) > 0 else None
         self.GRADER_PIP_INDEX_URL = os.environ.get("GRADER_PIP_INDEX_URL", "")
         self.GRADER_MAX_DOWNLOAD_MB = _int("GRADER_MAX_DOWNLOAD_MB", 400)
         self.GRADER_SANDBOX_RUNTIME = os.environ.get("GRADER_SANDBOX_RUNTIME") or None

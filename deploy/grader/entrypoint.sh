@@ -1,0 +1,21 @@
+#!/bin/sh
+# api: migrate, then serve with gunicorn.  worker: Celery worker with the sweeper's beat.
+set -e
+wait_for_db() {
+  for i in $(seq 1 60); do
+    python3 -c "import sqlalchemy as s, os; s.create_engine(os.environ['DATABASE_URL'].replace('postgresql://', 'postgresql+psycopg://', 1)).connect().close()" 2>/dev/null && return 0
+    sleep 1
+  done
+  echo "database not reachable" >&2; exit 1
+}
+case "$1" in
+  api)
+    wait_for_db
+    grader db upgrade
+    exec gunicorn --workers "${GUNICORN_WORKERS:-2}" --bind 0.0.0.0:8080 --access-logfile - "grader:create_app()" ;;
+  worker)
+    wait_for_db
+    exec celery -A workers.worker worker -B --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-2}" -s /tmp/celerybeat-schedule ;;
+  *)
+    exec "$@" ;;
+esac

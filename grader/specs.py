@@ -48,7 +48,16 @@ class AppSpec(_Strict):
     migrate_command: list[str] | None = None  # run first, when migrate_if_exists is present
     migrate_if_exists: str | None = None
     writable: list[str] = ["/data"]  # size-capped tmpfs paths the app may write
+    data_dir: str | None = None  # a volume the app may write; kept after the run for data_scan
     limits: LimitsSpec = LimitsSpec(timeout_s=900)
+    # Named copies of the app, each with its own data and env overrides (e.g. a strict one
+    # with tiny rate limits); the tester reaches each at http://<name>:<port>.  Empty: one "app".
+    instances: dict[str, dict[str, str]] = {}
+
+    def instance_envs(self) -> dict[str, dict[str, str]]:
+        if not self.instances:
+            return {"app": dict(self.env)}
+        return {name: {**self.env, **extra} for name, extra in self.instances.items()}
 
 
 class InstallSpec(_Strict):
@@ -63,6 +72,31 @@ class TesterSpec(_Strict):
     env: dict[str, str] = {}
     pytest_args: list[str] = []
     limits: LimitsSpec = LimitsSpec(timeout_s=600)
+
+
+class OwnTestsSpec(_Strict):
+    check: str  # passes when the candidate's own pytest suite runs and passes
+    timeout_s: float = Field(180, gt=0, le=1800)
+
+
+class LintSpec(_Strict):
+    check: str  # passes when ruff's default rules find at most max_findings problems
+    max_findings: int = Field(10, ge=0)
+
+
+class DataScanSpec(_Strict):
+    check: str  # passes when no password the tester used is stored plainly or as an unsalted digest
+
+
+class QualitySpec(_Strict):
+    """Checks the grader computes itself, beside the hidden suite."""
+
+    own_tests: OwnTestsSpec | None = None
+    lint: LintSpec | None = None
+    data_scan: DataScanSpec | None = None
+
+    def check_ids(self) -> list[str]:
+        return [p.check for p in (self.own_tests, self.lint, self.data_scan) if p is not None]
 
 
 class CategorySpec(_Strict):
@@ -88,6 +122,7 @@ class AssessmentSpec(_Strict):
     app: AppSpec
     install: InstallSpec = InstallSpec()
     tester: TesterSpec = TesterSpec()
+    quality: QualitySpec = QualitySpec()
     categories: dict[str, CategorySpec]
     checks: list[CheckSpec]
     options: dict[str, Any] = {}  # strategy-specific data (load profiles, seeds, ...)
@@ -112,6 +147,12 @@ class AssessmentSpec(_Strict):
         for name in self.categories:
             if not any(c.category == name for c in self.checks):
                 raise ValueError(f"category {name!r} has no checks")
+        ids = {c.id for c in self.checks}
+        for check_id in self.quality.check_ids():
+            if check_id not in ids:
+                raise ValueError(f"quality names unknown check {check_id!r}")
+        if self.quality.data_scan and not self.app.data_dir:
+            raise ValueError("quality.data_scan needs app.data_dir")
         if not (self.folder / self.tester.suite).is_dir():
             raise ValueError(f"hidden suite folder {self.tester.suite!r} is missing")
         from grader.strategies import STRATEGIES

@@ -295,6 +295,33 @@ class DockerSandbox:
         finally:
             self._remove(container)
 
+    def read_tree_from_volume(self, name: str, *, image: str, max_bytes: int) -> dict[str, bytes]:
+        """Every regular file in a volume (links and devices skipped), at most ``max_bytes`` in all."""
+        container = self.client.containers.create(
+            image, _LOADER_CMD, volumes={name: {"bind": "/v", "mode": "ro"}}, network_disabled=True,
+            labels={LABEL: "1", LABEL_WORKER: self.worker},
+        )
+        try:
+            stream, _ = container.get_archive("/v/.")
+            buf = io.BytesIO()
+            for chunk in stream:
+                buf.write(chunk)
+                if buf.tell() > max_bytes + (1 << 20):
+                    raise ResultFileError(f"volume {name} holds more than {max_bytes} bytes")
+            buf.seek(0)
+            files: dict[str, bytes] = {}
+            with tarfile.open(fileobj=buf) as tar:
+                for member in tar:
+                    if member.isfile():
+                        data = tar.extractfile(member)
+                        if data is not None:
+                            files[member.name] = data.read()
+            return files
+        except docker.errors.APIError as exc:
+            raise ResultFileError(f"volume {name} unreadable: {exc}") from exc
+        finally:
+            self._remove(container)
+
     def remove_volume(self, name: str) -> None:
         with contextlib.suppress(docker.errors.NotFound):
             try:

@@ -32,6 +32,7 @@ class GradingRun(db.Model):
     categories: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     notes: Mapped[str | None] = mapped_column(Text)  # why checks were not run, in words
     logs: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # stage -> capped output
+    signals: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # own tests, lint, structure
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 

@@ -204,6 +204,7 @@ def _store(run: GradingRun, card: ScoreCard, outcome: StrategyOutcome) -> None:
     run.score_max = card.max
     run.categories = card.categories
     run.notes = outcome.notes
+    run.signals = outcome.signals
     run.logs = {**(run.logs or {}), **{k: v[-16000:] for k, v in outcome.logs.items()}}
 
 

@@ -80,6 +80,7 @@ def report(submission: Submission, role: Role) -> dict[str, Any]:
             item.update(duration_s=check.duration_s, output=check.output, evidence=check.evidence)
         checks.append(item)
     body["checks"] = checks
+    body["signals"] = (run.signals if run else None) or {}
     seconds = (run.stage_seconds if run else None) or {}
     body["timings"] = {k: seconds.get(k) for k in ("clone", "install", "test", "score", "total")}
     if full:

@@ -31,6 +31,7 @@ class StrategyOutcome:
     notes: str | None = None  # e.g. "the app did not answer /healthz within 30 s"
     logs: dict[str, str] = field(default_factory=dict)  # stage -> capped output
     image_id: str = ""
+    signals: dict[str, Any] = field(default_factory=dict)  # reported to recruiters, never scored
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,15 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "check(id): the rubric check this test proves")
 
 
+_EXTRA: dict = {}
+
+
+@pytest.fixture(scope="session")
+def grader_extra() -> dict:
+    """Session-wide data for the grader (e.g. the passwords used, for the at-rest scan)."""
+    return _EXTRA
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -63,5 +72,5 @@ def pytest_sessionfinish(session, exitstatus):
         return
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump({"exitstatus": int(exitstatus), "tests": _RESULTS}, fh, default=str)
+        json.dump({"exitstatus": int(exitstatus), "tests": _RESULTS, "extra": _EXTRA}, fh, default=str)
     os.replace(tmp, path)

@@ -28,7 +28,7 @@ images: host venv
 	@GRADER_INSTANCE_DIR=$$(mktemp -d) $(BIN)/grader images
 
 test: setup
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist load
 
 test-fast: venv
 	$(BIN)/pytest -m "not slow and not compose"

@@ -1,0 +1,80 @@
+"""The saas-api grading proves itself: correct solutions score 100, each seeded defect fails
+exactly its checks, and attacks on the verdicts change nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.assessments.conftest import failed_checks
+
+pytestmark = pytest.mark.slow
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "saas-api"
+REFERENCE = FIXTURES / "reference"
+VARIANTS = sorted(p for p in (FIXTURES / "variants").iterdir() if (p / "variant.yaml").is_file()) \
+    if (FIXTURES / "variants").is_dir() else []
+ATTACK_BASE = "self-escalation"
+
+
+def _expected(variant: Path) -> set[str]:
+    return set(yaml.safe_load((variant / "variant.yaml").read_text())["expected_failures"])
+
+
+def test_reference_scores_full_marks_three_times_in_a_row(grade_repo):
+    reports = [grade_repo("saas-api", REFERENCE) for _ in range(3)]
+    for body in reports:
+        assert body["status"] == "completed", body["failure_reason"]
+        assert failed_checks(body) == set(), [(c["id"], c["message"]) for c in body["checks"] if c["outcome"] != "passed"]
+        assert body["score"]["total"] == body["score"]["max"] == 100
+    assert len({tuple((c["id"], c["outcome"]) for c in r["checks"]) for r in reports}) == 1
+
+
+def test_a_correct_solution_in_another_style_scores_full_marks(grade_repo):
+    body = grade_repo("saas-api", FIXTURES / "alternative")
+    assert failed_checks(body) == set(), [(c["id"], c["message"]) for c in body["checks"] if c["outcome"] != "passed"]
+    assert body["score"]["total"] == 100
+    assert body["signals"]["structure"]["blueprints"] is False  # reported, never scored
+
+
+def test_there_are_enough_seeded_defects():
+    assert len(VARIANTS) >= 15
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
+def test_each_seeded_defect_fails_exactly_its_checks(grade_repo, variant):
+    body = grade_repo("saas-api", REFERENCE, variant)
+    assert body["status"] == "completed"
+    assert failed_checks(body) == _expected(variant), {
+        c["id"]: c["message"] for c in body["checks"] if c["outcome"] != "passed"
+    }
+    assert body["score"]["total"] < 100
+    for check in body["checks"]:
+        if check["outcome"] != "passed" and check["id"] not in ("passwords-hashed-at-rest",):
+            assert check["message"], check["id"]
+
+
+@pytest.mark.parametrize("attack", ["conftest-flip", "sitecustomize", "prewritten-report"])
+def test_attacks_on_the_verdicts_change_nothing(grade_repo, attack):
+    base = FIXTURES / "variants" / ATTACK_BASE
+    body = grade_repo("saas-api", REFERENCE, base, FIXTURES / "attacks" / attack)
+    assert failed_checks(body) == _expected(base)
+
+
+def test_symlinked_report_files_change_nothing(grade_repo):
+    base = FIXTURES / "variants" / ATTACK_BASE
+    body = grade_repo(
+        "saas-api", REFERENCE, base,
+        symlinks={"results.json": "/out/results.json", "out": "/out", "report.json": "/suite/conftest.py"},
+    )
+    assert failed_checks(body) == _expected(base)
+
+
+def test_failed_checks_carry_evidence_for_interviewers(grade_repo):
+    body = grade_repo("saas-api", REFERENCE, FIXTURES / "variants" / "list-leak")
+    leak = next(c for c in body["checks"] if c["id"] == "iso-list")
+    transcript = leak["evidence"][0]["transcript"]
+    assert any(e["method"] == "GET" and "/projects" in e["path"] and e["status"] == 200 for e in transcript)
+    assert leak["message"]

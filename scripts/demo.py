@@ -23,11 +23,22 @@ from tests import servers  # noqa: E402  (the same launchers the tests use)
 DEMO_DIR = ROOT / ".demo"
 SUBMISSIONS = ROOT / "tests" / "fixtures"
 
-# (assessment, folder with the candidate's repository, what it shows)
+SAAS = SUBMISSIONS / "saas-api"
+
+# (assessment, layers of the candidate's repository (later ones overwrite), what it shows)
 DEMO_SUBMISSIONS = [
-    ("notes-api", SUBMISSIONS / "submissions" / "notes-api" / "good", "a correct submission"),
-    ("notes-api", SUBMISSIONS / "submissions" / "notes-api" / "buggy", "a submission with two bugs"),
+    ("notes-api", [SUBMISSIONS / "submissions" / "notes-api" / "buggy"], "the pipeline fixture, with two bugs"),
+    ("saas-api", [SAAS / "reference"], "a correct multi-tenant API"),
+    ("saas-api", [SAAS / "reference", SAAS / "variants" / "object-no-tenant-check"],
+     "the same API with a tenant check missing on single objects"),
 ]
+
+
+def build_repo(layers: list[Path], dest: Path) -> Path:
+    for layer in layers:
+        shutil.copytree(layer, dest, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("variant.yaml", "__pycache__", ".pytest_cache"))
+    return dest
 
 
 def main() -> int:
@@ -52,8 +63,9 @@ def main() -> int:
     interviewer_key = cli("keys", "create", "--role", "interviewer", "--label", "demo").strip()
     with servers.git_daemon() as git, servers.api_server(env) as url, servers.celery_worker(env):
         print(f"   API {url}   git daemon git://127.0.0.1:{git.port}/", flush=True)
-        for assessment, folder, what in DEMO_SUBMISSIONS:
-            repo = git.publish(folder, f"{assessment}-{folder.name}")
+        for number, (assessment, layers, what) in enumerate(DEMO_SUBMISSIONS):
+            folder = build_repo(layers, DEMO_DIR / f"repo-{number}")
+            repo = git.publish(folder, f"{assessment}-{number}")
             print(f"\n== {assessment}: {what} ({repo})", flush=True)
             # Submit as the candidate portal would, then read the report as an interviewer.
             subprocess.run(
@@ -61,7 +73,7 @@ def main() -> int:
                  "--api", url, "--key", interviewer_key, "--name", "Demo Candidate", "--email", "demo@example.com"],
                 cwd=ROOT, env=env, check=False,
             )
-        print(f"\n(API keys for poking around while it ran: candidate {candidate_key[:14]}…, interviewer {interviewer_key[:14]}…)")
+        print(f"\nReports stay in {DEMO_DIR / 'instance'} (SQLite). Keys used: candidate {candidate_key[:14]}…, interviewer {interviewer_key[:14]}…")
     return 0
 
 

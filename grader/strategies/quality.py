@@ -143,19 +143,22 @@ def data_scan_outcome(check_id: str, files: dict[str, bytes], secrets: list[str]
 
 
 def structure_signals(checkout: Path, cap: int = 5_000_000) -> dict[str, bool]:
-    """Static look at the code (never executed here): app factory and blueprints present."""
-    factory = blueprints = False
+    """Static look at the code (never executed here): app factory, blueprints, report-rewriting hooks."""
+    factory = blueprints = report_hooks = False
     seen = 0
     for path in sorted(checkout.rglob("*.py")):
-        if path.is_symlink() or not path.is_file() or "tests" in path.relative_to(checkout).parts:
+        if path.is_symlink() or not path.is_file():
             continue
+        in_tests = "tests" in path.relative_to(checkout).parts or path.name.startswith(("test_", "conftest"))
         text = path.read_text(encoding="utf-8", errors="replace")
         seen += len(text)
-        factory = factory or bool(re.search(r"^def create_app\(", text, re.M))
-        blueprints = blueprints or "Blueprint(" in text
+        factory = factory or (not in_tests and bool(re.search(r"^def create_app\(", text, re.M)))
+        blueprints = blueprints or (not in_tests and "Blueprint(" in text)
+        # A conftest that rewrites test reports can make any own suite look green: say so.
+        report_hooks = report_hooks or bool(re.search(r"def pytest_runtest_(makereport|logreport)\(", text))
         if seen > cap:
             break
-    return {"app_factory": factory, "blueprints": blueprints}
+    return {"app_factory": factory, "blueprints": blueprints, "rewrites_test_reports": report_hooks}
 
 
 def secrets_from_report(raw: bytes | None) -> list[str]:

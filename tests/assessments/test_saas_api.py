@@ -16,7 +16,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "saas-api"
 REFERENCE = FIXTURES / "reference"
 VARIANTS = sorted(p for p in (FIXTURES / "variants").iterdir() if (p / "variant.yaml").is_file()) \
     if (FIXTURES / "variants").is_dir() else []
-ATTACK_BASE = "self-escalation"
+ATTACK_BASE = "expiry-ignored"  # its own tests pass, so no attack can flip a failing own test
 
 
 def _expected(variant: Path) -> set[str]:
@@ -61,6 +61,8 @@ def test_attacks_on_the_verdicts_change_nothing(grade_repo, attack):
     base = FIXTURES / "variants" / ATTACK_BASE
     body = grade_repo("saas-api", REFERENCE, base, FIXTURES / "attacks" / attack)
     assert failed_checks(body) == _expected(base)
+    if attack == "conftest-flip":  # the candidate's own suite is theirs to fake; the report says they tried
+        assert body["signals"]["structure"]["rewrites_test_reports"] is True
 
 
 def test_symlinked_report_files_change_nothing(grade_repo):

@@ -131,18 +131,30 @@ def test_errors_share_one_shape(api, world):
 @pytest.mark.check("pagination")
 def test_lists_are_paginated(api):
     tenant = api.signup()
-    names = [api.project(tenant.admin, f"p{i}")["name"] for i in range(3)]
-    auth = tenant.admin.auth
-    page1 = api.http.get(f"{API}/projects?page=1&per_page=2", headers=auth).json()
+    project = api.project(tenant.admin)
+    for _ in range(3):
+        api.task(tenant.admin, project["id"])
+    auth, base = tenant.admin.auth, f"{API}/projects/{project['id']}/tasks"
+    page1 = api.http.get(f"{base}?page=1&per_page=2", headers=auth).json()
     assert isinstance(page1, dict), "a list must answer {items, page, per_page, total}"
-    assert (page1["page"], page1["per_page"], page1["total"]) == (1, 2, 3)
-    assert [p["name"] for p in page1["items"]] == [names[2], names[1]]  # newest first
-    page2 = api.http.get(f"{API}/projects?page=2&per_page=2", headers=auth).json()
-    assert [p["name"] for p in page2["items"]] == [names[0]]
-    past = api.http.get(f"{API}/projects?page=9&per_page=2", headers=auth)
+    assert (page1["page"], page1["per_page"], page1["total"], len(page1["items"])) == (1, 2, 3, 2)
+    page2 = api.http.get(f"{base}?page=2&per_page=2", headers=auth).json()
+    assert len(page2["items"]) == 1
+    assert {t["id"] for t in page1["items"]}.isdisjoint({t["id"] for t in page2["items"]})
+    past = api.http.get(f"{base}?page=9&per_page=2", headers=auth)
     assert past.status_code == 200 and past.json()["items"] == []
-    default = api.http.get(f"{API}/projects", headers=auth).json()
+    default = api.http.get(base, headers=auth).json()
     assert default["page"] == 1 and default["per_page"] == 20
+
+
+@pytest.mark.check("pagination")
+def test_projects_are_listed_newest_first(api):
+    tenant = api.signup()
+    created = [str(api.project(tenant.admin, f"p{i}")["id"]) for i in range(3)]
+    body = api.http.get(f"{API}/projects?per_page=100", headers=tenant.admin.auth).json()
+    assert isinstance(body, dict), "a list must answer {items, page, per_page, total}"
+    listed = [str(p["id"]) for p in body["items"] if str(p["id"]) in created]
+    assert listed == created[::-1]
 
 
 @pytest.mark.check("pagination")

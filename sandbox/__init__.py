@@ -1,7 +1,7 @@
 """Hardened Docker sandboxes for untrusted code (see README.md for this folder's rules)."""
 
+from sandbox.errors import ResultFileError, SandboxError
 from sandbox.job import Limits, Mount, SandboxJob, SandboxResult, Verdict
-from sandbox.errors import SandboxError, ResultFileError
 
 __all__ = [
     "Limits",

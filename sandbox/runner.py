@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 
 import docker
@@ -29,7 +30,7 @@ from docker.types import LogConfig, Ulimit
 
 from sandbox.capture import CappedStream
 from sandbox.errors import ResultFileError, SandboxError
-from sandbox.job import Limits, Mount, SandboxJob, SandboxResult, Verdict
+from sandbox.job import SandboxJob, SandboxResult, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -402,11 +403,6 @@ class Service:
             stream.write(self.container.logs(stdout=True, stderr=True))
         return stream.text()
 
-    def exec(self, argv: list[str], *, user: str | None = None, max_bytes: int = 1_000_000) -> tuple[int, bytes]:
-        """Run a command inside the service (for health probes); output capped."""
-        res = self.container.exec_run(argv, user=user or self.job.user, demux=False)
-        return res.exit_code, (res.output or b"")[:max_bytes]
-
     def stop(self, timeout: int = 5) -> None:
         with contextlib.suppress(docker.errors.APIError):
             self.container.stop(timeout=timeout)
@@ -421,8 +417,6 @@ def _pump(container: Container, stdout: bool, sink: CappedStream) -> None:
 
 
 def _docker_time(value: str) -> float:
-    from datetime import datetime
-
     if not value:
         return 0.0
     try:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from grader.errors import NotFound
+from grader.errors import CloneFailed, Invalid, NotFound
 from grader.extensions import db
 from grader.models import ApiKey, Assessment, Role, Submission, SubmissionStatus
 from grader.models._base import utcnow
@@ -43,8 +43,6 @@ def submit(data: NewSubmission, *, created_by: ApiKey | None = None, enqueue: bo
     The URL and ref are checked now, so an impossible submission is refused with
     a 422 rather than accepted and failed later.
     """
-    from grader.errors import CloneFailed, Invalid
-
     spec = catalog.spec_for(data.assessment)
     try:
         classify_source(data.repo_url, clone_policy(current_app.config))

@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 
 from grader.extensions import db
-from grader.models import Submission
+from grader.models import Role, Submission
 from grader.services.grading import grade
 from grader.services.reports import report
 from grader.services.submissions import NewSubmission, submit
-from grader.models import Role
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import time
 
 import jwt
 import pytest
-
 from support import API, assert_error, b64, bearer, jwt_parts
 
 PROTECTED = [("GET", "/users/me"), ("GET", "/users"), ("GET", "/projects"), ("POST", "/projects"), ("GET", "/users/1")]

@@ -1,7 +1,6 @@
 """Roles: what a member may not do."""
 
 import pytest
-
 from support import API, assert_error, new_password, unique
 
 

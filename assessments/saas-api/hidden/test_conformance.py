@@ -4,7 +4,6 @@ import re
 from datetime import datetime
 
 import pytest
-
 from support import API, assert_error, ids, items, new_password, unique
 
 

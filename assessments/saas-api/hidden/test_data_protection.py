@@ -4,7 +4,6 @@ import json
 import re
 
 import pytest
-
 from support import ALL_EXCHANGES, PASSWORDS, transcript
 
 HASH_PATTERNS = re.compile(rb"(pbkdf2:sha\d+|scrypt:\d+|\$2[aby]\$\d\d\$|\$argon2(id|i|d)\$|\$pbkdf2|\$scrypt\$)")

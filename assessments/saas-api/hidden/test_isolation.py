@@ -1,7 +1,6 @@
 """Tenant isolation, probed over every resource path. Victims are fresh objects of tenant A."""
 
 import pytest
-
 from support import API, assert_error, ids, items, new_password, unique
 
 

@@ -1,7 +1,6 @@
 """Per-tenant rate limits, on the strict instance (RATE_LIMIT_PER_MINUTE small)."""
 
 import pytest
-
 from support import API, assert_error
 
 

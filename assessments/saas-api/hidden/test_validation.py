@@ -1,7 +1,6 @@
 """Bad input: 400/422 in the error shape; never 500, never HTML."""
 
 import pytest
-
 from support import ALL_EXCHANGES, API, assert_error, new_password, transcript, unique
 
 JSON = {"Content-Type": "application/json"}

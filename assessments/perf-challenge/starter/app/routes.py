@@ -4,8 +4,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, jsonify, request
 
-from .common import (INT32_MAX, MAX_TOP_BOOKS, average, int_arg, invalid, is_int, json_object,
-                     not_found, pagination, valid_text)
+from .common import INT32_MAX, MAX_TOP_BOOKS, average, int_arg, invalid, is_int, json_object, not_found, pagination, valid_text
 from .models import Author, Book, Order, Review, db
 from .serializers import book_summary, book_to_dict, order_to_dict, review_to_dict
 from .stock import fetch_stock

@@ -50,6 +50,7 @@ class CheckResult(db.Model):
     run_id: Mapped[int] = mapped_column(ForeignKey("grading_runs.id"), index=True)
     check_id: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(300), default="")
+    contract: Mapped[str] = mapped_column(Text, default="")  # the contract line the check enforces
     category: Mapped[str] = mapped_column(String(64))
     weight: Mapped[float] = mapped_column(Float)
     max_points: Mapped[float] = mapped_column(Float)

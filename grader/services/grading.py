@@ -194,7 +194,7 @@ def _store(run: GradingRun, card: ScoreCard, outcome: StrategyOutcome) -> None:
         o = scored.outcome
         run.checks.append(
             CheckResult(
-                check_id=o.check_id, title=scored.title, category=scored.category, weight=scored.weight,
+                check_id=o.check_id, title=scored.title, contract=scored.contract, category=scored.category, weight=scored.weight,
                 max_points=scored.max_points, points=scored.points, outcome=o.outcome,
                 duration_s=round(o.duration_s, 3), message=o.message[:4000], output=o.output[-16000:],
                 evidence=list(o.evidence)[:50],

@@ -77,7 +77,7 @@ def report(submission: Submission, role: Role) -> dict[str, Any]:
             "message": check.message,
         }
         if full:
-            item.update(duration_s=check.duration_s, output=check.output, evidence=check.evidence)
+            item.update(contract=check.contract, duration_s=check.duration_s, output=check.output, evidence=check.evidence)
         checks.append(item)
     body["checks"] = checks
     body["signals"] = (run.signals if run else None) or {}

@@ -14,6 +14,7 @@ class ScoredCheck:
     category: str
     weight: float
     title: str
+    contract: str
     max_points: float
     points: float
 
@@ -39,7 +40,9 @@ def score(spec: AssessmentSpec, outcomes: tuple[CheckOutcome, ...]) -> ScoreCard
         max_points = spec.categories[check.category].points * check.weight / weights[check.category]
         points = max_points if outcome.outcome == "passed" else 0.0
         categories[check.category]["score"] += points
-        scored.append(ScoredCheck(outcome, check.category, check.weight, check.title, round(max_points, 2), round(points, 2)))
+        scored.append(
+            ScoredCheck(outcome, check.category, check.weight, check.title, check.contract, round(max_points, 2), round(points, 2))
+        )
     for entry in categories.values():
         entry["score"] = round(entry["score"], 2)
     total = round(sum(c["score"] for c in categories.values()), 2)

@@ -80,3 +80,4 @@ def test_failed_checks_carry_evidence_for_interviewers(grade_repo):
     transcript = leak["evidence"][0]["transcript"]
     assert any(e["method"] == "GET" and "/projects" in e["path"] and e["status"] == 200 for e in transcript)
     assert leak["message"]
+    assert leak["contract"].startswith("Nothing of tenant A")

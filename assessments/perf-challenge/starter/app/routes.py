@@ -33,7 +33,11 @@ def list_books():
     author_id = int_arg("author_id")
     if author_id is not None:
         query = query.filter(Book.author_id == (author_id if author_id <= INT32_MAX else 0))
-    return jsonify([book_summary(book) for book in query.order_by(Book.id).all()])
+    books = query.order_by(Book.id).all()
+    reviews_by_book: dict[int, list[Review]] = {}
+    for review in Review.query.all():
+        reviews_by_book.setdefault(review.book_id, []).append(review)
+    return jsonify([book_summary(book, reviews_by_book.get(book.id, [])) for book in books])
 
 
 @bp.get("/books/<id:book_id>")

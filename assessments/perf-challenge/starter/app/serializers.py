@@ -13,9 +13,9 @@ def author_to_dict(author: Author) -> dict:
     return {"id": author.id, "name": author.name, "country": author.country}
 
 
-def book_to_dict(book: Book) -> dict:
-    """The full book: author, every review, and the review statistics."""
-    reviews = [review_to_dict(r) for r in book.reviews]
+def book_to_dict(book: Book, reviews: list[Review] | None = None) -> dict:
+    """The full book: author, every review (book.reviews unless given), and review statistics."""
+    reviews = [review_to_dict(r) for r in (book.reviews if reviews is None else reviews)]
     ratings = [r["rating"] for r in reviews]
     author = author_to_dict(book.author)
     return {
@@ -32,8 +32,8 @@ def book_to_dict(book: Book) -> dict:
     }
 
 
-def book_summary(book: Book) -> dict:
-    data = book_to_dict(book)
+def book_summary(book: Book, reviews: list[Review] | None = None) -> dict:
+    data = book_to_dict(book, reviews)
     del data["reviews"]
     return data
 

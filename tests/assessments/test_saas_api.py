@@ -16,6 +16,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "saas-api"
 REFERENCE = FIXTURES / "reference"
 VARIANTS = sorted(p for p in (FIXTURES / "variants").iterdir() if (p / "variant.yaml").is_file()) \
     if (FIXTURES / "variants").is_dir() else []
+GRADER_SIDE = {"passwords-hashed-at-rest", "own-tests-pass", "lint-clean"}  # judged by the grader, not by HTTP
 ATTACK_BASE = "expiry-ignored"  # its own tests pass, so no attack can flip a failing own test
 
 
@@ -52,8 +53,13 @@ def test_each_seeded_defect_fails_exactly_its_checks(grade_repo, variant):
     }
     assert body["score"]["total"] < 100
     for check in body["checks"]:
-        if check["outcome"] != "passed" and check["id"] not in ("passwords-hashed-at-rest",):
-            assert check["message"], check["id"]
+        if check["outcome"] == "passed":
+            continue
+        assert check["message"], check["id"]
+        if check["id"] not in GRADER_SIDE:  # hidden-suite failures carry the contract line and a transcript
+            assert check["contract"], check["id"]
+            transcript = check["evidence"][0]["transcript"]
+            assert transcript and {"method", "path"} <= set(transcript[-1]), check["id"]
 
 
 @pytest.mark.parametrize("attack", ["conftest-flip", "sitecustomize", "prewritten-report"])
@@ -72,12 +78,3 @@ def test_symlinked_report_files_change_nothing(grade_repo):
         symlinks={"results.json": "/out/results.json", "out": "/out", "report.json": "/suite/conftest.py"},
     )
     assert failed_checks(body) == _expected(base)
-
-
-def test_failed_checks_carry_evidence_for_interviewers(grade_repo):
-    body = grade_repo("saas-api", REFERENCE, FIXTURES / "variants" / "list-leak")
-    leak = next(c for c in body["checks"] if c["id"] == "iso-list")
-    transcript = leak["evidence"][0]["transcript"]
-    assert any(e["method"] == "GET" and "/projects" in e["path"] and e["status"] == 200 for e in transcript)
-    assert leak["message"]
-    assert leak["contract"].startswith("Nothing of tenant A")

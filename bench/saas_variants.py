@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import grader_env  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "saas-api"
+GRADER_SIDE = {"passwords-hashed-at-rest", "own-tests-pass", "lint-clean"}
 
 
 def fixtures(names: list[str]) -> list[tuple[str, list[Path]]]:
@@ -62,7 +63,11 @@ def main() -> int:
         results = list(pool.map(lambda f: grade(f[0], f[1], workdir), fixtures(args.names)))
     print(f"{'fixture':<28}{'score':>7}{'wall s':>8}  checks not passed")
     for name, report, wall in results:
-        failed = sorted(c["id"] for c in report["checks"] if c["outcome"] != "passed")
+        # "*" marks a hidden-suite failure that came without a transcript (there should be none)
+        failed = sorted(
+            c["id"] + ("*" if c["id"] not in GRADER_SIDE and not c.get("evidence") else "")
+            for c in report["checks"] if c["outcome"] != "passed"
+        )
         score = report["score"]["total"] if report.get("score") else "-"
         print(f"{name:<28}{score:>7}{wall:>8.1f}  {', '.join(failed) or '(none)'}")
     return 0

@@ -14,7 +14,7 @@ from .routes import bp
 class IdConverter(BaseConverter):
     """A decimal path id; ids outside the integer column's range become 0 (matches nothing)."""
 
-    regex = r"\d+"
+    regex = r"[0-9]+"
 
     def to_python(self, value: str) -> int:
         return int(value) if len(value) <= 10 and int(value) <= INT32_MAX else 0

@@ -252,6 +252,18 @@ class DockerSandbox:
                 net.remove()
 
     # --------------------------------------------------------------- volumes
+    @contextlib.contextmanager
+    def _volume_carrier(self, volume: str, image: str, *, mode: str, command=None, user: str | None = None):
+        """A container that only mounts ``volume`` at /v: files go in and out through it."""
+        container = self.client.containers.create(
+            image, command or _LOADER_CMD, volumes={volume: {"bind": "/v", "mode": mode}}, network_disabled=True,
+            labels={LABEL: "1", LABEL_WORKER: self.worker}, **({"user": user} if user else {}),
+        )
+        try:
+            yield container
+        finally:
+            self._remove(container)
+
     def volume_exists(self, name: str) -> bool:
         try:
             self.client.volumes.get(name)
@@ -287,41 +299,30 @@ class DockerSandbox:
 
     def read_from_volume(self, name: str, path: str, *, image: str, max_bytes: int) -> bytes:
         """Read one regular file out of a volume, with the same checks as result files."""
-        container = self.client.containers.create(
-            image, _LOADER_CMD, volumes={name: {"bind": "/v", "mode": "ro"}}, network_disabled=True,
-            labels={LABEL: "1", LABEL_WORKER: self.worker},
-        )
-        try:
+        with self._volume_carrier(name, image, mode="ro") as container:
             return self._take_file(container, "/v/" + path.lstrip("/"), max_bytes)
-        finally:
-            self._remove(container)
 
     def read_tree_from_volume(self, name: str, *, image: str, max_bytes: int) -> dict[str, bytes]:
         """Every regular file in a volume (links and devices skipped), at most ``max_bytes`` in all."""
-        container = self.client.containers.create(
-            image, _LOADER_CMD, volumes={name: {"bind": "/v", "mode": "ro"}}, network_disabled=True,
-            labels={LABEL: "1", LABEL_WORKER: self.worker},
-        )
-        try:
-            stream, _ = container.get_archive("/v/.")
+        with self._volume_carrier(name, image, mode="ro") as container:
+            try:
+                stream, _ = container.get_archive("/v/.")
+            except docker.errors.APIError as exc:
+                raise ResultFileError(f"volume {name} unreadable: {exc}") from exc
             buf = io.BytesIO()
             for chunk in stream:
                 buf.write(chunk)
                 if buf.tell() > max_bytes + (1 << 20):
                     raise ResultFileError(f"volume {name} holds more than {max_bytes} bytes")
-            buf.seek(0)
-            files: dict[str, bytes] = {}
-            with tarfile.open(fileobj=buf) as tar:
-                for member in tar:
-                    if member.isfile():
-                        data = tar.extractfile(member)
-                        if data is not None:
-                            files[member.name] = data.read()
-            return files
-        except docker.errors.APIError as exc:
-            raise ResultFileError(f"volume {name} unreadable: {exc}") from exc
-        finally:
-            self._remove(container)
+        buf.seek(0)
+        files: dict[str, bytes] = {}
+        with tarfile.open(fileobj=buf) as tar:
+            for member in tar:
+                if member.isfile():
+                    data = tar.extractfile(member)
+                    if data is not None:
+                        files[member.name] = data.read()
+        return files
 
     def remove_volume(self, name: str) -> None:
         with contextlib.suppress(docker.errors.NotFound):
@@ -332,28 +333,16 @@ class DockerSandbox:
 
     def _chown_root(self, volume: str, image: str, owner: int) -> None:
         """Give a fresh volume's root to ``owner``; Docker ignores ownership of "." in archives."""
-        container = self.client.containers.create(
-            image, ["chown", f"{owner}:{owner}", "/v"], user="0", volumes={volume: {"bind": "/v", "mode": "rw"}},
-            network_disabled=True, labels={LABEL: "1", LABEL_WORKER: self.worker},
-        )
-        try:
-            container.start()
-            if container.wait(timeout=60).get("StatusCode") != 0:
+        with self._volume_carrier(volume, image, mode="rw", command=["chown", f"{owner}:{owner}", "/v"], user="0") as c:
+            c.start()
+            if c.wait(timeout=60).get("StatusCode") != 0:
                 raise SandboxError(f"could not prepare volume {volume}")
-        finally:
-            self._remove(container)
 
     def _load(self, volume: str, image: str, tar_bytes: bytes) -> None:
         """Unpack a tar into a volume through a created-but-never-started container."""
-        container = self.client.containers.create(
-            image, _LOADER_CMD, volumes={volume: {"bind": "/v", "mode": "rw"}}, network_disabled=True,
-            labels={LABEL: "1", LABEL_WORKER: self.worker},
-        )
-        try:
+        with self._volume_carrier(volume, image, mode="rw") as container:
             if not container.put_archive("/v", tar_bytes):
                 raise SandboxError(f"could not load files into volume {volume}")
-        finally:
-            self._remove(container)
 
     # --------------------------------------------------------------- cleanup
     def remove_orphans(self, *, older_than_s: float | None = None) -> int:

@@ -174,3 +174,9 @@ def test_containers_are_removed_after_the_run(run, docker_sandbox):
     run("true")
     after = {c.id for c in docker_sandbox.client.containers.list(all=True, filters={"label": f"grader.worker={docker_sandbox.worker}"})}
     assert after <= before
+
+
+def test_a_volume_tree_comes_out_as_regular_files_only(run, out_volume, docker_sandbox, images):
+    run("echo db > /out/app.db; mkdir /out/sub; echo wal > /out/sub/app.db-wal; ln -s /etc/passwd /out/link", mounts=(out_volume,))
+    files = docker_sandbox.read_tree_from_volume(out_volume.volume, image=images.runner, max_bytes=1 << 20)
+    assert {name.lstrip("./"): data for name, data in files.items()} == {"app.db": b"db\n", "sub/app.db-wal": b"wal\n"}

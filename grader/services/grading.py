@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
 from sqlalchemy import select
 
@@ -168,24 +169,24 @@ def grade(submission_id: int, *, task_id: str | None = None) -> None:
         submission.failure_code = "install_failed" if install_error else None
         submission.failure_reason = outcome.notes
         _set_status(submission, S.COMPLETED, f"score {card.total:g}/{card.max:g}")
-    except GradingFailure as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever broke, the submission must end
         db.session.rollback()
         run.stage_seconds = stages.finish()
-        fail(submission, run, exc.code, exc.reason)
-    except Exception as exc:  # noqa: BLE001 - whatever broke, the submission must end
-        if type(exc).__name__ == "SoftTimeLimitExceeded":
-            db.session.rollback()
-            run.stage_seconds = stages.finish()
-            fail(submission, run, "timed_out", "grading took longer than the time limit")
-        else:
-            log.exception("grading %s crashed", submission.public_id)
-            db.session.rollback()
-            run.stage_seconds = stages.finish()
-            fail(submission, run, "internal_error", f"internal error in the grader ({type(exc).__name__}); it has been logged")
+        fail(submission, run, *_failure(exc, submission))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         if env is not None and code_volume:
             env.sandbox.remove_volume(code_volume)
+
+
+def _failure(exc: Exception, submission: Submission) -> tuple[str, str]:
+    """The failure code and the sentence a person reads, for anything that ended a grading."""
+    if isinstance(exc, GradingFailure):
+        return exc.code, exc.reason
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return "timed_out", "grading took longer than the time limit"
+    log.exception("grading %s crashed", submission.public_id)
+    return "internal_error", f"internal error in the grader ({type(exc).__name__}); it has been logged"
 
 
 def _store(run: GradingRun, card: ScoreCard, outcome: StrategyOutcome) -> None:

@@ -8,7 +8,7 @@ schema.sql. The output depends only on --scale and --seed (default 1234) and is 
 same byte for byte on every run. At scale 1: 2,000 authors, 20,000 books,
 150,000 reviews and 100,000 orders; --scale multiplies every count.
 
-Shapes the checks rely on: ~2% of authors have no books, ~10% of books have no
+Shapes the checks rely on: ~3% of authors have no books, ~13% of books have no
 reviews, many books have 5+ reviews and some share a 5.0 average, ~5% of reviews and
 ~10% of orders share their created_at with the previous row of the same book or
 customer (exercises the "ties by id desc" rules), and a few customers have hundreds of

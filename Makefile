@@ -9,7 +9,7 @@ export GRADER_PIP_CERT ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
 export GRADER_BASE_IMAGE ?= grader-base:bookworm
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup host venv images test test-fast demo bench lint clean
+.PHONY: setup host venv images test test-fast demo bench bench-perf lint clean
 
 setup: host venv images
 
@@ -38,6 +38,10 @@ demo: setup
 
 bench: setup
 	$(BIN)/python bench/pipeline.py
+
+# perf-challenge: scores, stability (3 gradings of the reference) and per-stage cost.
+bench-perf: setup
+	$(BIN)/python bench/perf_challenge.py --repeat 3
 
 clean:
 	rm -rf $(VENV) instance .demo .bench

@@ -100,15 +100,38 @@ def assessments_validate(folders: tuple[str, ...]) -> None:
     sys.exit(1 if failed else 0)
 
 
+@assessments.command("export")
+@click.argument("slug")
+@click.argument("target", type=click.Path(file_okay=False))
+@with_appcontext
+def assessments_export(slug: str, target: str) -> None:
+    """Write an assessment's handout (e.g. the starter app) to TARGET as a fresh git repository."""
+    from pathlib import Path
+
+    from grader.errors import Invalid
+    from grader.services.catalog import spec_for
+    from grader.services.handout import export
+
+    try:
+        sha = export(spec_for(slug), Path(target))
+    except Invalid as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"exported {slug} to {target} (commit {sha[:12]})")
+
+
 # ---------------------------------------------------------------- images
 @main.command("images")
 @with_appcontext
 def images_build() -> None:
-    """Build the sandbox images now (otherwise the first grading builds them)."""
+    """Build the sandbox images and every assessment's own images now (otherwise the first grading does)."""
+    from grader.services.catalog import specs
     from grader.services.environment import environment
 
     env = environment(current_app.config)
     click.echo(f"runner {env.images.runner}\ntester {env.images.tester}")
+    for spec in specs().values():
+        for name, tag in env.assessment_images(spec).items():
+            click.echo(f"{spec.slug}/{name} {tag}")
 
 
 @main.command("sweep")
@@ -215,14 +238,27 @@ def render_report(body: dict[str, Any]) -> str:
     if body.get("checks"):
         lines.append("Checks")
         for check in body["checks"]:
-            mark = {"passed": "PASS", "failed": "FAIL", "error": "ERR ", "not_run": "----"}.get(check["outcome"], "?")
+            mark = {"passed": "PASS", "partial": "PART", "failed": "FAIL", "error": "ERR ", "not_run": "----"}.get(check["outcome"], "?")
             lines.append(f"  {mark} {check['id']:<34} {check['points']:>6g}/{check['max_points']:<6g} {check['category']}")
             if check["outcome"] != "passed" and check.get("message"):
                 lines.append(f"         {check['message'].splitlines()[0][:110]}")
+    performance = (body.get("signals") or {}).get("performance")
+    if performance:
+        lines.append("Performance (starter -> candidate): statements per request at the large probe, p95 ms under load")
+        for endpoint, row in performance["endpoints"].items():
+            before, after = row["starter"], row["candidate"]
+            lines.append(
+                f"  {endpoint:<12} statements {_num(before.get('queries_large')):>6} -> {_num(after.get('queries_large')):<6}"
+                f" p95 {_num(before.get('p95')):>7} -> {_num(after.get('p95')):<7} ({_num(row.get('p95_ratio'))}x)"
+            )
     timings = {k: v for k, v in (body.get("timings") or {}).items() if v is not None}
     if timings:
         lines.append("Timings    " + "  ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
     return "\n".join(lines)
+
+
+def _num(value) -> str:
+    return "-" if value is None else f"{value:g}"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -110,6 +110,16 @@ class CheckSpec(_Strict):
     weight: float = Field(1.0, gt=0)
     title: str = ""
     contract: str = ""  # the contract line this check enforces, for interviewers
+    # Scores zero unless every check named here passed: a fast endpoint that answers
+    # wrongly forfeits its speed points.
+    requires: list[str] = []
+
+
+class HandoutSpec(_Strict):
+    """What ``grader assessments export`` gives a candidate: a folder plus extra files."""
+
+    source: str  # folder inside the assessment, copied whole (e.g. the starter app)
+    add: dict[str, str] = {}  # path in the handout -> file inside the assessment folder
 
 
 class AssessmentSpec(_Strict):
@@ -126,6 +136,10 @@ class AssessmentSpec(_Strict):
     categories: dict[str, CategorySpec]
     checks: list[CheckSpec]
     options: dict[str, Any] = {}  # strategy-specific data (load profiles, seeds, ...)
+    # Images the strategy starts besides runner and tester: name -> folder with a Dockerfile
+    # (FROM the BASE_IMAGE build argument), built once per content hash.
+    images: dict[str, str] = {}
+    handout: HandoutSpec | None = None
 
     folder: Path = Field(exclude=True)
 
@@ -151,6 +165,19 @@ class AssessmentSpec(_Strict):
         for check_id in self.quality.check_ids():
             if check_id not in ids:
                 raise ValueError(f"quality names unknown check {check_id!r}")
+        for check in self.checks:
+            for required in check.requires:
+                if required not in ids or required == check.id:
+                    raise ValueError(f"check {check.id!r} requires unknown check {required!r}")
+        for name, folder in self.images.items():
+            if not (self.folder / folder / "Dockerfile").is_file():
+                raise ValueError(f"image {name!r}: {folder}/Dockerfile is missing")
+        if self.handout:
+            if not (self.folder / self.handout.source).is_dir():
+                raise ValueError(f"handout source folder {self.handout.source!r} is missing")
+            for target, source in self.handout.add.items():
+                if not (self.folder / source).is_file() or target.startswith("/") or ".." in Path(target).parts:
+                    raise ValueError(f"handout file {target!r} <- {source!r} is invalid")
         if self.quality.data_scan and not self.app.data_dir:
             raise ValueError("quality.data_scan needs app.data_dir")
         if not (self.folder / self.tester.suite).is_dir():
@@ -159,6 +186,9 @@ class AssessmentSpec(_Strict):
 
         if self.strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {self.strategy!r}; known: {sorted(STRATEGIES)}")
+        validate_options = getattr(STRATEGIES[self.strategy], "validate_options", None)
+        if validate_options is not None:
+            validate_options(self)  # raises ValueError naming what is wrong
         return self
 
     @property

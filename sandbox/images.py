@@ -51,26 +51,32 @@ def ensure_local_base(name: str = LOCAL_BASE) -> str:
     return name
 
 
-def image_tag(kind: str, base_image: str, index_url: str = "") -> str:
+def image_tag(kind: str, base_image: str, index_url: str = "", folder: Path | None = None) -> str:
     digest = hashlib.sha256()
     digest.update(base_image.encode() + b"\0" + index_url.encode() + b"\0")
-    folder = IMAGES_DIR / kind
+    folder = folder or IMAGES_DIR / kind
     for path in sorted(folder.rglob("*")):
         if path.is_file():
             digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
     return f"grader-{kind}:{digest.hexdigest()[:12]}"
 
 
-def build_image(kind: str, *, base_image: str, extra_ca_bundle: str | None = None, index_url: str = "") -> str:
-    """Build ``sandbox/images/<kind>`` FROM ``base_image`` unless that exact build exists."""
+def build_image(
+    kind: str, *, base_image: str, extra_ca_bundle: str | None = None, index_url: str = "", folder: Path | None = None
+) -> str:
+    """Build ``folder`` (default ``sandbox/images/<kind>``) FROM ``base_image`` unless that exact build exists.
+
+    Assessments bring their own images the same way (e.g. a seeded database):
+    a folder with a Dockerfile whose ``FROM`` is the ``BASE_IMAGE`` argument.
+    """
     client = docker.from_env(timeout=900)
-    tag = image_tag(kind, base_image, index_url)
+    tag = image_tag(kind, base_image, index_url, folder)
     try:
         client.images.get(tag)
         return tag
     except docker.errors.ImageNotFound:
         pass
-    folder = IMAGES_DIR / kind
+    folder = folder or IMAGES_DIR / kind
     ca = Path(extra_ca_bundle).read_bytes() if extra_ca_bundle else b""
     context = io.BytesIO()
     with tarfile.open(fileobj=context, mode="w") as tar:

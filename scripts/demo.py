@@ -24,6 +24,8 @@ DEMO_DIR = ROOT / ".demo"
 SUBMISSIONS = ROOT / "tests" / "fixtures"
 
 SAAS = SUBMISSIONS / "saas-api"
+PERF = SUBMISSIONS / "perf-challenge"
+HANDOUT = DEMO_DIR / "perf-challenge-handout"  # made by `grader assessments export` below
 
 # (assessment, layers of the candidate's repository (later ones overwrite), what it shows)
 DEMO_SUBMISSIONS = [
@@ -31,13 +33,15 @@ DEMO_SUBMISSIONS = [
     ("saas-api", [SAAS / "reference"], "a correct multi-tenant API"),
     ("saas-api", [SAAS / "reference", SAAS / "variants" / "object-no-tenant-check"],
      "the same API with a tenant check missing on single objects"),
+    ("perf-challenge", [HANDOUT], "the slow starter exactly as candidates receive it"),
+    ("perf-challenge", [PERF / "reference"], "an optimised solution, measured against the starter"),
 ]
 
 
 def build_repo(layers: list[Path], dest: Path) -> Path:
     for layer in layers:
         shutil.copytree(layer, dest, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("variant.yaml", "__pycache__", ".pytest_cache"))
+                        ignore=shutil.ignore_patterns("variant.yaml", "__pycache__", ".pytest_cache", ".git"))
     return dest
 
 
@@ -61,6 +65,7 @@ def main() -> int:
     cli("db", "upgrade")
     candidate_key = cli("keys", "create", "--role", "candidate", "--label", "demo portal").strip()
     interviewer_key = cli("keys", "create", "--role", "interviewer", "--label", "demo").strip()
+    print(cli("assessments", "export", "perf-challenge", str(HANDOUT)).strip(), flush=True)
     with servers.git_daemon() as git, servers.api_server(env) as url, servers.celery_worker(env):
         print(f"   API {url}   git daemon git://127.0.0.1:{git.port}/", flush=True)
         for number, (assessment, layers, what) in enumerate(DEMO_SUBMISSIONS):

@@ -63,3 +63,25 @@ def test_local_folders_are_refused_outside_development(tmp_path):
     )
     assert proc.returncode != 0
     assert "local repositories" in proc.stderr
+
+
+def test_export_hands_out_the_starter_as_a_fresh_git_repository(runner, tmp_path):
+    target = tmp_path / "handout"
+    result = runner.invoke(main, args=["assessments", "export", "perf-challenge", str(target)])
+    assert result.exit_code == 0, result.output
+    log = subprocess.run(["git", "-C", str(target), "log", "--format=%s"], capture_output=True, text=True, check=True)
+    assert log.stdout.count("\n") == 1 and "starting point" in log.stdout
+    status = subprocess.run(["git", "-C", str(target), "status", "--porcelain"], capture_output=True, text=True, check=True)
+    assert status.stdout == ""
+    database = ROOT / "assessments" / "perf-challenge" / "database"
+    assert (target / "db" / "seed.py").read_bytes() == (database / "seed.py").read_bytes()
+    assert (target / "db" / "schema.sql").read_bytes() == (database / "schema.sql").read_bytes()
+    assert (target / "CONTRACT.md").is_file() and (target / "app" / "__init__.py").is_file()
+    assert not (target / "hidden").exists() and not list(target.rglob("__pycache__"))
+
+
+def test_export_refuses_a_folder_with_files_in_it(runner, tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    result = runner.invoke(main, args=["assessments", "export", "perf-challenge", str(tmp_path)])
+    assert result.exit_code != 0 and "not an empty folder" in result.output
+    assert (tmp_path / "keep.txt").read_text() == "mine"

@@ -36,6 +36,11 @@ def test_fixture_assessment_loads_with_hashes():
         ("checks: [{id: one, category: a, weight: 0}]", "greater than 0"),
         ("checks: [{id: one, category: a}]\nstrategy: nope", "unknown strategy"),
         ("checks: [{id: one, category: a}]\nsurprise: 1", "Extra inputs"),
+        ("checks: [{id: one, category: a, requires: [two]}]", "requires unknown check"),
+        ("checks: [{id: one, category: a, requires: [one]}]", "requires unknown check"),
+        ("checks: [{id: one, category: a}]\nimages: {db: nowhere}", "Dockerfile is missing"),
+        ("checks: [{id: one, category: a}]\nhandout: {source: nowhere}", "handout source folder"),
+        ("checks: [{id: one, category: a}]\nstrategy: perf-harness", "options"),
     ],
 )
 def test_invalid_definitions_are_refused(tmp_path, checks, message):
@@ -52,3 +57,8 @@ def test_category_without_checks_is_refused(tmp_path):
     body = BASE.replace("{a: {points: 10}}", "{a: {points: 10}, b: {points: 5}}") + "checks: [{id: one, category: a}]\n"
     with pytest.raises(SpecError, match="has no checks"):
         load_spec(_write(tmp_path, body))
+
+
+def test_both_product_assessments_validate():
+    root = TEST_ASSESSMENTS.parents[2] / "assessments"
+    assert {load_spec(root / slug).strategy for slug in ("saas-api", "perf-challenge")} == {"service-tester", "perf-harness"}

@@ -15,7 +15,7 @@ from grader.errors import SandboxFailure
 from grader.services.install import Installer
 from grader.specs import AssessmentSpec
 from sandbox.errors import SandboxError
-from sandbox.images import ImageSet, ensure_images
+from sandbox.images import LOCAL_BASE, ImageSet, build_image, ensure_images
 from sandbox.runner import DockerSandbox
 
 _lock = threading.Lock()
@@ -29,6 +29,20 @@ class GradingEnvironment:
     pip_cert: str | None
     index_url: str
     max_download_mb: int
+    base_image: str = ""
+
+    def assessment_images(self, spec: AssessmentSpec) -> dict[str, str]:
+        """The assessment's own images (name -> tag); built when their content hash is new."""
+        tags = {}
+        for name, folder in spec.images.items():
+            try:
+                tags[name] = build_image(
+                    f"{spec.slug}-{name}", base_image=self.base_image or LOCAL_BASE, folder=spec.folder / folder,
+                    extra_ca_bundle=self.pip_cert, index_url=self.index_url,
+                )
+            except SandboxError as exc:
+                raise SandboxFailure(f"could not build the assessment's {name!r} image: {exc}") from exc
+        return tags
 
     def installer(self, spec: AssessmentSpec) -> Installer:
         return Installer(
@@ -67,5 +81,6 @@ def environment(config: Any) -> GradingEnvironment:
                 pip_cert=config["GRADER_PIP_CERT"],
                 index_url=config["GRADER_PIP_INDEX_URL"],
                 max_download_mb=config["GRADER_MAX_DOWNLOAD_MB"],
+                base_image=config["GRADER_BASE_IMAGE"] or "",
             )
         return _cached[key]

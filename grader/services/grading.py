@@ -152,12 +152,16 @@ def grade(submission_id: int, *, task_id: str | None = None) -> None:
             outcome = StrategyOutcome(not_run(spec, str(install_error)), notes=f"install failed: {install_error}")
         else:
             _set_status(submission, S.TESTING)
+            with stages.stage("images"):
+                extra_images = env.assessment_images(spec)
             context = GradingContext(
                 spec=spec, sandbox=env.sandbox, images=env.images, run_id=run_label,
                 checkout=checkout.path, code_volume=code_volume, deps_volume=deps.volume,
+                installer=env.installer(spec), extra_images=extra_images,
             )
             with stages.stage("test"):
                 outcome = STRATEGIES[spec.strategy](context).run()
+            stages.seconds.update({f"test.{k}": round(v, 3) for k, v in outcome.stage_seconds.items()})
         _set_status(submission, S.SCORING)
         with stages.stage("score"):
             card = score(spec, outcome.checks)

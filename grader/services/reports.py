@@ -94,6 +94,7 @@ def report(submission: Submission, role: Role) -> dict[str, Any]:
                 "assessment_hash": run.assessment_hash,
                 "suite_hash": run.suite_hash,
                 "dependency_cache_hit": run.dependency_cache_hit,
+                "stage_seconds": run.stage_seconds,
                 "notes": run.notes,
                 "logs": run.logs,
             }

@@ -6,10 +6,12 @@ folder, not code.
 """
 
 from grader.strategies.base import CheckOutcome, GradingContext, Strategy, StrategyOutcome
+from grader.strategies.perf_harness import PerfHarness
 from grader.strategies.service_tester import ServiceTester
 
 STRATEGIES: dict[str, type[Strategy]] = {
     "service-tester": ServiceTester,
+    "perf-harness": PerfHarness,
 }
 
 __all__ = ["STRATEGIES", "CheckOutcome", "GradingContext", "Strategy", "StrategyOutcome"]

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from grader.services.install import Installer
     from grader.specs import AssessmentSpec
     from sandbox.images import ImageSet
     from sandbox.runner import DockerSandbox
 
-OUTCOMES = ("passed", "failed", "error", "not_run")
+OUTCOMES = ("passed", "partial", "failed", "error", "not_run")
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class CheckOutcome:
     message: str = ""  # why it failed, in a sentence
     output: str = ""  # captured output (capped)
     evidence: tuple[Any, ...] = ()  # transcripts and figures for interviewers
+    credit: float | None = None  # share of the check's points (0..1) for measured checks; None: all or nothing
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class StrategyOutcome:
     logs: dict[str, str] = field(default_factory=dict)  # stage -> capped output
     image_id: str = ""
     signals: dict[str, Any] = field(default_factory=dict)  # reported to recruiters, never scored
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # the strategy's own split of the test stage
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class GradingContext:
     checkout: Path  # the candidate's files on the worker (read, never executed here)
     code_volume: str  # the same files as a root-owned read-only volume
     deps_volume: str  # installed dependencies (read-only)
+    installer: Installer | None = None  # for strategies that also run the assessment's own apps (a starter)
+    extra_images: dict[str, str] = field(default_factory=dict)  # the assessment's own images: name -> tag
 
 
 class Strategy(Protocol):

@@ -1,6 +1,7 @@
 """Scoring is a pure function of the rubric and the outcomes."""
 
 import json
+from pathlib import Path
 
 from grader.services.scoring import score
 from grader.specs import load_spec
@@ -57,3 +58,28 @@ def test_setup_errors_count_as_errors():
 def test_unreadable_or_missing_reports_mean_not_run():
     assert {o.outcome for o in outcomes_from_report(SPEC, b"{not json", "x")} == {"not_run"}
     assert {o.message for o in outcomes_from_report(SPEC, None, "tester crashed")} == {"tester crashed"}
+
+
+PERF = load_spec(Path(__file__).resolve().parents[2] / "assessments" / "perf-challenge")
+
+
+def _all_passed(**overrides: CheckOutcome) -> tuple[CheckOutcome, ...]:
+    return tuple(overrides.get(c.id) or CheckOutcome(c.id, "passed") for c in PERF.checks)
+
+
+def test_a_measured_credit_scores_its_share_of_the_points():
+    card = score(PERF, _all_passed(**{"latency-author": CheckOutcome("latency-author", "partial", credit=0.5)}))
+    latency = next(c for c in card.checks if c.outcome.check_id == "latency-author")
+    assert latency.points == round(latency.max_points / 2, 2)
+    assert card.total == round(100 - latency.max_points / 2, 2)
+
+
+def test_a_wrong_endpoint_forfeits_its_speed_points():
+    card = score(PERF, _all_passed(**{"correct-author": CheckOutcome("correct-author", "failed", message="wrong")}))
+    latency = next(c for c in card.checks if c.outcome.check_id == "latency-author")
+    throughput = next(c for c in card.checks if c.outcome.check_id == "load-throughput")
+    assert latency.points == 0 and latency.outcome.outcome == "failed"
+    assert latency.outcome.message.startswith("forfeited: correct-author did not pass")
+    assert throughput.points == 0  # fast and wrong is not fast, overall either
+    untouched = next(c for c in card.checks if c.outcome.check_id == "latency-orders")
+    assert untouched.points == untouched.max_points

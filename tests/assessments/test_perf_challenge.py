@@ -1,0 +1,86 @@
+"""The perf-challenge grading proves itself with real containers: the starter scores low, the
+reference solution high, and each seeded defect fails exactly its checks, landing in between.
+
+Each test is one full grading (seeded PostgreSQL, fake stock service, starter and candidate
+apps, Locust load), so they are independent and xdist spreads them over workers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTER = ROOT / "assessments" / "perf-challenge" / "starter"
+FIXTURES = ROOT / "tests" / "fixtures" / "perf-challenge"
+REFERENCE = FIXTURES / "reference"
+VARIANTS = sorted(p for p in (FIXTURES / "variants").iterdir() if (p / "variant.yaml").is_file())
+ENDPOINTS = ("books-list", "book-detail", "author", "orders", "top-books")
+
+# Bands that make the ordering explicit: starter < every variant < reference.
+STARTER_MAX = 40
+REFERENCE_MIN = 97
+
+# What the starter must fail however noisy the machine: no pagination, no stock timeout,
+# N+1 statements, and no speed-up over itself.
+STARTER_FAILS = {
+    "correct-books-list", "stock-timeout", "response-size",
+    "queries-books-list", "queries-author", "queries-orders", "queries-top-books",
+    *(f"latency-{e}" for e in ENDPOINTS), "load-throughput",
+}
+
+
+def failed(body: dict) -> set[str]:
+    """Checks that scored nothing (a partial speed-up is not a failure)."""
+    return {c["id"] for c in body["checks"] if c["outcome"] not in ("passed", "partial")}
+
+
+def _why(body: dict) -> dict[str, str]:
+    return {c["id"]: c["message"] for c in body["checks"] if c["outcome"] != "passed"}
+
+
+def test_the_starter_scores_low_and_fails_what_it_was_built_to_fail(grade_repo):
+    body = grade_repo("perf-challenge", STARTER)
+    assert body["status"] == "completed", body["failure_reason"]
+    assert STARTER_FAILS <= failed(body), _why(body)
+    assert body["score"]["total"] <= STARTER_MAX, _why(body)
+    queries = {c["id"]: c for c in body["checks"] if c["id"].startswith("queries-")}
+    books = queries["queries-books-list"]["evidence"][0]
+    # The N+1 is counted by PostgreSQL: hundreds of statements per request, the same in "before" and "after".
+    assert books["candidate"]["large"]["median"] > 100
+    assert books["starter"]["large"]["median"] == pytest.approx(books["candidate"]["large"]["median"], rel=0.1)
+
+
+def test_the_reference_solution_scores_high_with_evidence_for_interviewers(grade_repo):
+    body = grade_repo("perf-challenge", REFERENCE)
+    assert body["status"] == "completed", body["failure_reason"]
+    assert failed(body) == set(), _why(body)
+    assert body["score"]["total"] >= REFERENCE_MIN, _why(body)
+    performance = body["signals"]["performance"]["endpoints"]
+    for endpoint in ENDPOINTS:
+        row = performance[endpoint]
+        assert row["candidate"]["queries_large"] <= 6, (endpoint, row)
+        assert row["starter"]["p95"] and row["candidate"]["p95"], (endpoint, row)
+    latency = next(c for c in body["checks"] if c["id"] == "latency-author")["evidence"][0]
+    assert {"p50", "p95", "p99", "rps", "error_rate"} <= set(latency["candidate"]) and latency["ratio"] > 2
+    throughput = next(c for c in body["checks"] if c["id"] == "load-throughput")["evidence"][0]
+    assert throughput["candidate"]["requests"] > throughput["starter"]["requests"]
+    for label in ("starter", "candidate"):
+        assert throughput["timeline"][label] and {"t", "p95", "rps"} <= set(throughput["timeline"][label][-1])
+    assert set(body["run"]["stage_seconds"]) >= {"test.starter-measure", "test.candidate-measure", "test.suite"}
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
+def test_each_seeded_defect_fails_exactly_its_checks_and_lands_between(grade_repo, variant):
+    expected = set(yaml.safe_load((variant / "variant.yaml").read_text())["expected_failures"])
+    body = grade_repo("perf-challenge", REFERENCE, variant)
+    assert body["status"] == "completed", body["failure_reason"]
+    assert failed(body) == expected, _why(body)
+    assert STARTER_MAX < body["score"]["total"] < REFERENCE_MIN, _why(body)
+    for check in body["checks"]:
+        if check["id"] in expected:
+            assert check["message"], check["id"]

@@ -21,16 +21,17 @@ REFERENCE = FIXTURES / "reference"
 VARIANTS = sorted(p for p in (FIXTURES / "variants").iterdir() if (p / "variant.yaml").is_file())
 ENDPOINTS = ("books-list", "book-detail", "author", "orders", "top-books")
 
-# Bands that make the ordering explicit: starter < every variant < reference.
-STARTER_MAX = 40
+# Bands that make the ordering explicit: starter < every variant < reference.  The starter
+# answers correctly by design (about 25 of its points), and earns no speed-up points.
+STARTER_MAX = 45
 REFERENCE_MIN = 97
 
 # What the starter must fail however noisy the machine: no pagination, no stock timeout,
 # N+1 statements, and no speed-up over itself.
 STARTER_FAILS = {
     "correct-books-list", "stock-timeout", "response-size",
-    "queries-books-list", "queries-author", "queries-orders", "queries-top-books",
-    *(f"latency-{e}" for e in ENDPOINTS), "load-throughput",
+    "queries-books-list", "queries-author", "queries-top-books",
+    "latency-books-list", "latency-author", "latency-top-books", "load-throughput",
 }
 
 

@@ -396,6 +396,13 @@ class Service:
         with contextlib.suppress(docker.errors.APIError):
             self.container.stop(timeout=timeout)
 
+    def restart(self, timeout: int = 5) -> None:
+        """Stop and start the same container (same name and network alias): drops work in flight."""
+        try:
+            self.container.restart(timeout=timeout)
+        except docker.errors.APIError as exc:
+            raise SandboxError(f"could not restart the service: {exc}") from exc
+
 
 def _pump(container: Container, stdout: bool, sink: CappedStream) -> None:
     try:

@@ -1,4 +1,5 @@
-"""Wait until the app under test answers its health URL (or a tcp://host:port accepts), or give up.
+"""Wait until the app under test answers its health URL (or a tcp:// port accepts, or a
+postgresql:// database takes a connection), or give up.
 
 Runs in the tester container on the run's internal network, because only
 containers on that network can reach the app.  Exit 0: healthy; 3: not healthy
@@ -15,6 +16,14 @@ import httpx
 
 def _probe(url: str) -> str | None:
     """None when healthy, else the last problem in words."""
+    if url.startswith("postgresql://"):  # listening is not enough: it may still be starting up
+        import psycopg
+
+        try:
+            psycopg.connect(url, connect_timeout=2).close()
+            return None
+        except psycopg.Error as exc:
+            return f"{type(exc).__name__}: {str(exc).strip()[:200]}"
     if url.startswith("tcp://"):
         parts = urlsplit(url)
         try:

@@ -205,6 +205,7 @@ class PerfHarness:
         env = {
             "APP_URL": f"http://{app_alias}:{self.spec.app.port}",
             "DB_DSN": self.database_url("grader", db.database),
+            "DB_DSN_BASELINE": self.database_url("grader", db.starter_database),  # untouched: the starter only reads
             "STOCK_URL": f"http://{self.options.stub.alias}:{self.options.stub.port}",
             "STOCK_CONTROL_TOKEN": self.passwords["stub"],
             "PERF_OPTIONS": json.dumps(self.options.measure),

@@ -81,7 +81,10 @@ def test_each_seeded_defect_fails_exactly_its_checks_and_lands_between(grade_rep
     body = grade_repo("perf-challenge", REFERENCE, variant)
     assert body["status"] == "completed", body["failure_reason"]
     assert failed(body) == expected, _why(body)
-    assert STARTER_MAX < body["score"]["total"] < REFERENCE_MIN, _why(body)
+    if "data-intact" in expected:  # damaging the data forfeits every speed point: no better than doing nothing
+        assert body["score"]["total"] <= STARTER_MAX, _why(body)
+    else:
+        assert STARTER_MAX < body["score"]["total"] < REFERENCE_MIN, _why(body)
     for check in body["checks"]:
         if check["id"] in expected:
             assert check["message"], check["id"]

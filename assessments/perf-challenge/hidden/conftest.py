@@ -1,12 +1,13 @@
 """Fixtures of the perf-challenge hidden suite (runs in the tester container only).
 
 The app, its database and the fake stock service run in their own containers; the
-suite reaches them through APP_URL, DB_DSN (superuser, for the oracle), STOCK_URL and
-STOCK_CONTROL_TOKEN.
+suite reaches them through APP_URL, DB_DSN (superuser, for the oracle), DB_DSN_BASELINE
+(the starter's untouched copy of the data), STOCK_URL and STOCK_CONTROL_TOKEN.
 """
 
 from __future__ import annotations
 
+import integrity
 import pytest
 import support
 
@@ -35,6 +36,12 @@ def http():
 @pytest.fixture(scope="session")
 def stock():
     return support.stock()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_snapshot():
+    """Taken first, before any test writes (session autouse fixtures run before the first test)."""
+    return integrity.snapshot()
 
 
 @pytest.fixture(scope="session", autouse=True)

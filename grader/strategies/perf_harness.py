@@ -383,9 +383,11 @@ class PerfHarness:
                 checks[check_id] = CheckOutcome(check_id, "failed", message="no request completed under load")
                 continue
             ok = rate <= rule.max_error_rate
+            stalled = f" (including {total['stalled']} still unanswered after 2 s at the end)" if total.get("stalled") else ""
             checks[check_id] = CheckOutcome(
                 check_id, "passed" if ok else "failed",
-                message=f"{rate:.1%} of {total['requests']} requests failed under load (allowed {rule.max_error_rate:.0%})",
+                message=f"{rate:.1%} of {total['requests'] + total.get('stalled', 0)} requests failed under load{stalled} "
+                        f"(allowed {rule.max_error_rate:.0%})",
                 evidence=({"candidate": total, "starter": ((before.get("load") or {}).get("total"))},),
             )
         return checks

@@ -27,9 +27,9 @@ STARTER_MAX = 45
 REFERENCE_MIN = 97
 
 # What the starter must fail however noisy the machine: no pagination, no stock timeout,
-# N+1 statements, and no speed-up over itself.
+# N+1 statements, requests left unanswered under load, and no speed-up over itself.
 STARTER_FAILS = {
-    "correct-books-list", "stock-timeout", "response-size",
+    "correct-books-list", "stock-timeout", "response-size", "load-errors",
     "queries-books-list", "queries-author", "queries-top-books",
     "latency-books-list", "latency-author", "latency-top-books", "load-throughput",
 }

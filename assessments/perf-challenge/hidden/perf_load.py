@@ -39,20 +39,24 @@ def percentile(sorted_ms: list[float], pct: float) -> float | None:
     return round(sorted_ms[rank - 1], 1)
 
 
-def summarise(records: list[tuple], window_s: float, unfinished: list[float] = ()) -> dict[str, Any]:
+def summarise(records: list[tuple], window_s: float, unfinished: list[float] = (), stall_ms: float = 2000) -> dict[str, Any]:
     """Figures for one endpoint (or all); failures count in the latencies too, as in Locust, so timeouts are not hidden.
 
     ``unfinished`` are the ages (ms) of requests still running when the window closed:
     they enter the percentiles as lower bounds.  Without them an app too slow to finish
     anything would look fast, judged only by the few requests that happened to finish.
+    Those already older than ``stall_ms`` count as failed in the error rate (a user
+    has given up on them); young ones, which every closed loop has, do not.
     """
     times = sorted([r[2] for r in records] + list(unfinished))
+    stalled = sum(1 for age in unfinished if age > stall_ms)
     failures = sum(1 for r in records if not r[4])
     ok_sizes = [r[3] for r in records if r[4]]
     return {
         "requests": len(records),
         "failures": failures,
-        "error_rate": round(failures / len(records), 4) if records else 0.0,
+        "error_rate": round((failures + stalled) / (len(records) + stalled), 4) if records or stalled else 0.0,
+        "stalled": stalled,
         "rps": round(len(records) / window_s, 2) if window_s > 0 else 0.0,
         "p50": percentile(times, 50),
         "p95": percentile(times, 95),
@@ -73,6 +77,7 @@ def run_load(app_url: str, load: dict[str, Any], pools: dict[str, list], seed: A
     spawn_rate = float(load["spawn_rate"])
     duration = float(load["duration_s"])
     timeout = float(load["request_timeout_s"])
+    stall_ms = float(load.get("stall_after_s", 2)) * 1000
     mix: dict[str, dict[str, Any]] = load["mix"]
     problems: list[str] = []
 
@@ -187,7 +192,7 @@ def run_load(app_url: str, load: dict[str, Any], pools: dict[str, list], seed: A
     window_s = closed_at - window["start"]
     kept = [r for r in records if r[0] <= closed_at]
     endpoints = {
-        name: summarise([r for r in kept if r[1] == name], window_s, [age for n, age in unfinished if n == name])
+        name: summarise([r for r in kept if r[1] == name], window_s, [age for n, age in unfinished if n == name], stall_ms)
         for name in mix
     }
     figures = {
@@ -198,7 +203,7 @@ def run_load(app_url: str, load: dict[str, Any], pools: dict[str, list], seed: A
         "window_s": round(window_s, 2),
         "request_timeout_s": timeout,
         "endpoints": endpoints,
-        "total": summarise(kept, window_s, [age for _, age in unfinished]),
+        "total": summarise(kept, window_s, [age for _, age in unfinished], stall_ms),
         "timeline": timeline,
         "generator_cpu_warning": bool(getattr(runner, "cpu_warning_emitted", False)),
         "stop_s": round(stopped_after, 2),

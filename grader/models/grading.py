@@ -55,7 +55,7 @@ class CheckResult(db.Model):
     weight: Mapped[float] = mapped_column(Float)
     max_points: Mapped[float] = mapped_column(Float)
     points: Mapped[float] = mapped_column(Float)
-    outcome: Mapped[str] = mapped_column(String(16))  # passed|failed|error|not_run
+    outcome: Mapped[str] = mapped_column(String(16))  # passed|partial|failed|error|not_run (partial: a measured share)
     duration_s: Mapped[float] = mapped_column(Float, default=0.0)
     message: Mapped[str] = mapped_column(Text, default="")
     output: Mapped[str] = mapped_column(Text, default="")  # capped

@@ -77,10 +77,11 @@ def test_the_reference_solution_scores_high_with_evidence_for_interviewers(grade
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
 def test_each_seeded_defect_fails_exactly_its_checks_and_lands_between(grade_repo, variant):
-    expected = set(yaml.safe_load((variant / "variant.yaml").read_text())["expected_failures"])
+    spec = yaml.safe_load((variant / "variant.yaml").read_text())
+    expected, may_fail = set(spec["expected_failures"]), set(spec.get("may_fail", []))
     body = grade_repo("perf-challenge", REFERENCE, variant)
     assert body["status"] == "completed", body["failure_reason"]
-    assert failed(body) == expected, _why(body)
+    assert expected <= failed(body) <= expected | may_fail, _why(body)
     if "data-intact" in expected:  # damaging the data forfeits every speed point: no better than doing nothing
         assert body["score"]["total"] <= STARTER_MAX, _why(body)
     else:

@@ -16,9 +16,7 @@ from __future__ import annotations
 import logging
 import shutil
 import socket
-import time
 import uuid
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,33 +34,13 @@ from grader.services.environment import environment
 from grader.services.install import read_requirements
 from grader.services.scoring import ScoreCard, score
 from grader.strategies import STRATEGIES, GradingContext, StrategyOutcome
-from grader.strategies.base import not_run
+from grader.strategies.base import StageClock, not_run
 from sandbox.errors import SandboxError
 from sandbox.runner import LABEL_RUN, LABEL_WORKER
 
 log = logging.getLogger(__name__)
 
 S = SubmissionStatus
-
-
-class _Stages:
-    """Seconds spent per stage, for the run record and the benchmarks."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self.start = time.monotonic()
-
-    @contextmanager
-    def stage(self, name: str):
-        began = time.monotonic()
-        try:
-            yield
-        finally:
-            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.monotonic() - began, 3)
-
-    def finish(self) -> dict[str, float]:
-        self.seconds["total"] = round(time.monotonic() - self.start, 3)
-        return dict(self.seconds)
 
 
 def clone_policy(config) -> ClonePolicy:
@@ -118,7 +96,7 @@ def grade(submission_id: int, *, task_id: str | None = None) -> None:
     run = start_run(submission, task_id)
     if run is None:
         return
-    stages = _Stages()
+    stages = StageClock()
     workdir = Path(config["GRADER_WORKDIR"]) / f"{submission.public_id}-{run.attempt}-{uuid.uuid4().hex[:6]}"
     run_label = f"r{run.id}-{uuid.uuid4().hex[:4]}"
     env = None

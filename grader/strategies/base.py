@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -11,7 +13,11 @@ if TYPE_CHECKING:
     from grader.services.install import Installer
     from grader.specs import AssessmentSpec
     from sandbox.images import ImageSet
-    from sandbox.runner import DockerSandbox
+    from sandbox.job import Limits, SandboxJob
+    from sandbox.runner import DockerSandbox, Service
+
+SUITE_DIR = "/suite"  # the hidden suite, read-only, in the tester
+OUT_DIR = "/out"  # the tester's only writable volume: result files come out of it
 
 OUTCOMES = ("passed", "partial", "failed", "error", "not_run")
 
@@ -48,6 +54,55 @@ class GradingContext:
     deps_volume: str  # installed dependencies (read-only)
     installer: Installer | None = None  # for strategies that also run the assessment's own apps (a starter)
     extra_images: dict[str, str] = field(default_factory=dict)  # the assessment's own images: name -> tag
+
+
+class StageClock:
+    """Seconds spent per stage (summed when a stage repeats), for run records and benchmarks."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.start = time.monotonic()
+
+    @contextlib.contextmanager
+    def stage(self, name: str):
+        began = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.monotonic() - began, 3)
+
+    def finish(self) -> dict[str, float]:
+        self.seconds["total"] = round(time.monotonic() - self.start, 3)
+        return dict(self.seconds)
+
+
+def tester_job(ctx: GradingContext, network: str, suite: str, out: str, command: tuple[str, ...], limits: Limits,
+               env: dict[str, str], result_path: str | None) -> SandboxJob:
+    """A job in the tester image on the run network: the suite read-only, one writable output volume."""
+    from sandbox import Mount, SandboxJob
+    from sandbox.runner import LABEL_RUN
+
+    return SandboxJob(
+        image=ctx.images.tester,
+        command=command,
+        limits=limits,
+        env=tuple(env.items()),
+        workdir=SUITE_DIR,
+        mounts=(Mount(suite, SUITE_DIR), Mount(out, OUT_DIR, read_only=False)),
+        network=network,
+        result_path=result_path,
+        labels=((LABEL_RUN, ctx.run_id), ("grader.stage", "tester")),
+    )
+
+
+def startup_failure(app: Service, health_path: str, startup_s: float) -> str:
+    """Why an app never became healthy, in words, from its container's state."""
+    state = app.state()
+    if state.get("Running"):
+        return f"the app did not answer {health_path} within {startup_s:.0f} s"
+    if state.get("OOMKilled"):
+        return "the app ran out of memory while starting"
+    return f"the app exited during startup with code {state.get('ExitCode')}"
 
 
 class Strategy(Protocol):

@@ -17,7 +17,6 @@ import json
 import math
 import secrets
 import shlex
-import time
 import uuid
 from typing import Any, Literal
 
@@ -26,15 +25,24 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from grader.errors import GradingTimeout, InstallFailed, SandboxFailure
 from grader.services.install import DEPS_MOUNT, read_requirements
 from grader.specs import LimitsSpec
-from grader.strategies.base import CheckOutcome, GradingContext, StrategyOutcome, not_run, outcomes_from_report
+from grader.strategies.base import (
+    OUT_DIR,
+    SUITE_DIR,
+    CheckOutcome,
+    GradingContext,
+    StageClock,
+    StrategyOutcome,
+    not_run,
+    outcomes_from_report,
+    startup_failure,
+    tester_job,
+)
 from sandbox import Mount, SandboxJob, Verdict
 from sandbox.errors import SandboxError
 from sandbox.job import Limits
 from sandbox.runner import LABEL_RUN, LABEL_WORKER
 
 APP_DIR = "/app"
-SUITE_DIR = "/suite"
-OUT_DIR = "/out"
 
 
 class _Strict(BaseModel):
@@ -117,7 +125,7 @@ class PerfHarness:
         self.sandbox = context.sandbox
         self.options = PerfOptions(**self.spec.options)
         self.passwords = {name: secrets.token_urlsafe(18) for name in ("grader", "app", "starter", "stub")}
-        self.seconds: dict[str, float] = {}
+        self.clock = StageClock()
 
     @staticmethod
     def validate_options(spec) -> None:
@@ -211,27 +219,9 @@ class PerfHarness:
             "PERF_OPTIONS": json.dumps(self.options.measure),
             **self.spec.tester.env,
         }
-        return SandboxJob(
-            image=self.ctx.images.tester,
-            command=command,
-            limits=limits,
-            env=tuple(env.items()),
-            workdir=SUITE_DIR,
-            mounts=(Mount(suite, SUITE_DIR), Mount(out, OUT_DIR, read_only=False)),
-            network=network,
-            result_path=result,
-            labels=self._labels("tester"),
-        )
+        return tester_job(self.ctx, network, suite, out, command, limits, env, result)
 
     # ----------------------------------------------------------------- run
-    @contextlib.contextmanager
-    def _stage(self, name: str):
-        began = time.monotonic()
-        try:
-            yield
-        finally:
-            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.monotonic() - began, 3)
-
     def run(self) -> StrategyOutcome:
         tag = uuid.uuid4().hex[:8]
         labels = {LABEL_RUN: self.ctx.run_id, LABEL_WORKER: self.sandbox.worker}
@@ -241,7 +231,7 @@ class PerfHarness:
         tester = self.ctx.images.tester
         logs: dict[str, str] = {}
         try:
-            with self._stage("starter-install"):
+            with self.clock.stage("starter-install"):
                 starter_dir = self.spec.folder / self.spec.handout.source
                 self.sandbox.volume_from_dir(starter_code, starter_dir, image=tester, labels=labels)
                 try:
@@ -252,7 +242,7 @@ class PerfHarness:
             self.sandbox.create_volume(out, image=tester, owner=10001, labels=labels)
             with contextlib.ExitStack() as stack:
                 network = stack.enter_context(self.sandbox.network(self.ctx.run_id))
-                with self._stage("services"):
+                with self.clock.stage("services"):
                     database = stack.enter_context(self.sandbox.service(self.database_job(network)))
                     stub = stack.enter_context(self.sandbox.service(self.stub_job(network, suite)))
                     db = self.options.database
@@ -262,7 +252,7 @@ class PerfHarness:
                                        "the fake external service", stub, logs)
                 # The starter runs alone: the candidate's app is not even started until the
                 # starter is stopped, so it cannot slow the baseline to flatter its own ratio.
-                with self._stage("starter-measure"):
+                with self.clock.stage("starter-measure"):
                     starter = stack.enter_context(self.sandbox.service(
                         self.app_job(network, "starter", starter_code, starter_deps, db.starter_role, db.starter_database)))
                     if self._wait_app(network, suite, out, "starter", starter, logs):
@@ -272,16 +262,16 @@ class PerfHarness:
                     logs["app-starter"] = starter.logs(16_000)
                 if before is None:
                     raise SandboxFailure(f"measuring the starter app failed: {logs.get('measure-starter', '')[-500:]}")
-                with self._stage("candidate-start"):
+                with self.clock.stage("candidate-start"):
                     candidate = stack.enter_context(self.sandbox.service(
                         self.app_job(network, "app", self.ctx.code_volume, self.ctx.deps_volume, db.role, db.database)))
                     failure = self._wait_app(network, suite, out, "app", candidate, logs)
                     if failure:
                         return StrategyOutcome(not_run(self.spec, failure), notes=failure, logs=logs,
-                                               stage_seconds=self.seconds)
-                with self._stage("candidate-measure"):
+                                               stage_seconds=self.clock.seconds)
+                with self.clock.stage("candidate-measure"):
                     after = self._measure(network, suite, out, "app", db.role, self.options.candidate_repeat, logs)
-                with self._stage("suite"):
+                with self.clock.stage("suite"):
                     # A slow app is still working through requests the load run abandoned; a
                     # restart drops them, so the correctness suite meets the app as users would.
                     candidate.restart(timeout=5)
@@ -304,7 +294,7 @@ class PerfHarness:
                 self.sandbox.remove_volume(volume)
         return StrategyOutcome(
             tuple(checks[c.id] for c in self.spec.checks), logs=logs, image_id=result.image_id if result else "",
-            signals={"performance": performance_table(before, after, self.options)}, stage_seconds=self.seconds,
+            signals={"performance": performance_table(before, after, self.options)}, stage_seconds=self.clock.seconds,
         )
 
     def _wait(self, network, suite, out, url: str, timeout_s: float):
@@ -323,15 +313,8 @@ class PerfHarness:
         wait = self._wait(network, suite, out, f"http://{alias}:{self.spec.app.port}{self.spec.app.health_path}", startup)
         if wait.ok:
             return None
-        state = app.state()
-        if state.get("Running"):
-            why = f"the app did not answer {self.spec.app.health_path} within {startup:.0f} s"
-        elif state.get("OOMKilled"):
-            why = "the app ran out of memory while starting"
-        else:
-            why = f"the app exited during startup with code {state.get('ExitCode')}"
         logs.update({f"app-{alias}" if alias != "app" else "app": app.logs(), "startup": wait.stdout[-2000:]})
-        return why
+        return startup_failure(app, self.spec.app.health_path, startup)
 
     def _measure(self, network, suite, out, alias: str, role: str, repeat: int, logs) -> dict | None:
         name = f"{alias}.json"

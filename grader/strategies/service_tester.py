@@ -16,15 +16,22 @@ import uuid
 from grader.errors import GradingTimeout, SandboxFailure
 from grader.services.install import DEPS_MOUNT
 from grader.strategies import quality as quality_checks
-from grader.strategies.base import GradingContext, StrategyOutcome, not_run, outcomes_from_report
+from grader.strategies.base import (
+    OUT_DIR,
+    SUITE_DIR,
+    GradingContext,
+    StrategyOutcome,
+    not_run,
+    outcomes_from_report,
+    startup_failure,
+    tester_job,
+)
 from sandbox import Mount, SandboxJob, Verdict
 from sandbox.errors import SandboxError
 from sandbox.job import Limits
 from sandbox.runner import LABEL_RUN, LABEL_WORKER
 
 APP_DIR = "/app"
-SUITE_DIR = "/suite"
-OUT_DIR = "/out"
 RESULTS = f"{OUT_DIR}/results.json"
 
 
@@ -69,17 +76,7 @@ class ServiceTester:
             for key, value in instance_env.items():  # e.g. APP_ENV_STRICT_RATE_LIMIT_PER_MINUTE
                 env[f"APP_ENV_{name.upper().replace('-', '_')}_{key}"] = value
         env.update(self.spec.tester.env)
-        return SandboxJob(
-            image=self.ctx.images.tester,
-            command=command,
-            limits=limits,
-            env=tuple(env.items()),
-            workdir=SUITE_DIR,
-            mounts=(Mount(suite, SUITE_DIR), Mount(out, OUT_DIR, read_only=False)),
-            network=network,
-            result_path=RESULTS,
-            labels=((LABEL_RUN, self.ctx.run_id), ("grader.stage", "tester")),
-        )
+        return tester_job(self.ctx, network, suite, out, command, limits, env, RESULTS)
 
     def run(self) -> StrategyOutcome:
         labels = {LABEL_RUN: self.ctx.run_id, LABEL_WORKER: self.sandbox.worker}
@@ -149,15 +146,8 @@ class ServiceTester:
             )
             if wait.ok:
                 continue
-            state = app.state()
-            if state.get("Running"):
-                why = f"the app did not answer {self.spec.app.health_path} within {startup:.0f} s"
-            elif state.get("OOMKilled"):
-                why = "the app ran out of memory while starting"
-            else:
-                why = f"the app exited during startup with code {state.get('ExitCode')}"
             logs.update({"app": app.logs(), "startup": wait.stdout[-2000:]})
-            return why
+            return startup_failure(app, self.spec.app.health_path, startup)
         return None
 
     def _quality(self, checks, data, report, logs) -> dict:

@@ -11,7 +11,7 @@ import hashlib
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -104,15 +104,62 @@ class CategorySpec(_Strict):
     title: str = ""
 
 
+Severity = Literal["critical", "major", "minor"]
+SEVERITIES: tuple[str, ...] = ("critical", "major", "minor")
+
+
 class CheckSpec(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,99}$")
     category: str
+    # How much a failure matters to a hiring team, whatever its points: verdicts are built on it.
+    severity: Severity
     weight: float = Field(1.0, gt=0)
     title: str = ""
     contract: str = ""  # the contract line this check enforces, for interviewers
+    # What a failure means, in one sentence a recruiter understands (required for critical checks).
+    finding: str = ""
     # Scores zero unless every check named here passed: a fast endpoint that answers
     # wrongly forfeits its speed points.
     requires: list[str] = []
+
+
+class VerdictWhen(_Strict):
+    """Conditions of a verdict rule; all given ones must hold (none given: always)."""
+
+    nothing_ran: bool | None = None  # true: no check produced a result (the app never ran)
+    failed_severity: Severity | None = None  # some check of this severity failed
+    min_score_pct: float | None = Field(None, ge=0, le=100)
+    max_failed_major: int | None = Field(None, ge=0)
+
+
+class VerdictRule(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    label: str
+    tone: Literal["critical", "warning", "neutral", "good"] = "neutral"
+    meaning: str = ""  # what a recruiter should take from it
+    when: VerdictWhen = VerdictWhen()
+
+
+# First matching rule wins; assessments may replace the list (the last rule must match always).
+DEFAULT_VERDICTS = (
+    VerdictRule(id="did-not-run", label="Did not run", tone="warning", when=VerdictWhen(nothing_ran=True),
+                meaning="The submission could not be started, so nothing could be checked; see the reason."),
+    VerdictRule(id="critical", label="Critical findings", tone="critical", when=VerdictWhen(failed_severity="critical"),
+                meaning="At least one failure would be unacceptable in production, whatever the score."),
+    VerdictRule(id="strong", label="Strong", tone="good", when=VerdictWhen(min_score_pct=90, max_failed_major=0),
+                meaning="Meets the contract; only minor points lost."),
+    VerdictRule(id="mixed", label="Mixed", tone="neutral", when=VerdictWhen(min_score_pct=65),
+                meaning="Works, with significant gaps worth discussing."),
+    VerdictRule(id="weak", label="Weak", tone="warning",
+                meaning="Large parts of the contract are missing or broken."),
+)
+
+
+class CandidateFeedbackSpec(_Strict):
+    """What a candidate sees of a graded submission; failures that are theirs are always shown."""
+
+    score: bool = False  # the total and categories
+    checks: bool = False  # each check's outcome and title (never the hidden tests or evidence)
 
 
 class HandoutSpec(_Strict):
@@ -140,6 +187,9 @@ class AssessmentSpec(_Strict):
     # (FROM the BASE_IMAGE build argument), built once per content hash.
     images: dict[str, str] = {}
     handout: HandoutSpec | None = None
+    expected_time: str = ""  # how long the work is meant to take, shown to candidates ("about 3 hours")
+    verdicts: tuple[VerdictRule, ...] = DEFAULT_VERDICTS
+    candidate_feedback: CandidateFeedbackSpec = CandidateFeedbackSpec()
 
     folder: Path = Field(exclude=True)
 
@@ -165,6 +215,13 @@ class AssessmentSpec(_Strict):
         for check_id in self.quality.check_ids():
             if check_id not in ids:
                 raise ValueError(f"quality names unknown check {check_id!r}")
+        for check in self.checks:
+            if check.severity == "critical" and not check.finding:
+                raise ValueError(f"critical check {check.id!r} needs a finding: one sentence a recruiter understands")
+        if not self.verdicts or self.verdicts[-1].when != VerdictWhen():
+            raise ValueError("the last verdict rule must have no conditions (it is the fallback)")
+        if len({v.id for v in self.verdicts}) != len(self.verdicts):
+            raise ValueError("verdict ids must be unique")
         for check in self.checks:
             for required in check.requires:
                 if required not in ids or required == check.id:

@@ -28,7 +28,7 @@ def test_assessments_validate_reports_a_broken_definition(runner, tmp_path):
     (tmp_path / "hidden").mkdir()
     (tmp_path / "assessment.yaml").write_text(
         "slug: broken\nversion: 1\ntitle: B\napp: {command: [x]}\ncategories: {a: {points: 10}}\n"
-        "checks: [{id: one, category: nope}]\n"
+        "checks: [{id: one, category: nope, severity: minor}]\n"
     )
     result = runner.invoke(main, args=["assessments", "validate", str(tmp_path)])
     assert result.exit_code == 1

@@ -53,4 +53,6 @@ def test_later_migrations_apply_over_existing_rows(tmp_path, monkeypatch):
         db.session.commit()
         upgrade()
         assert db.session.execute(db.text("SELECT contract FROM check_results")).scalar_one() == ""
+        # The completed run becomes the submission's result, so the dashboard shows it.
+        assert db.session.execute(db.text("SELECT result_run_id FROM submissions")).scalar_one() == 1
         downgrade(revision="c96c0214926d")

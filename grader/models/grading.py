@@ -33,10 +33,17 @@ class GradingRun(db.Model):
     notes: Mapped[str | None] = mapped_column(Text)  # why checks were not run, in words
     logs: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # stage -> capped output
     signals: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # own tests, lint, structure
+    # The verdict shown before any number, and its critical findings [{check_id, sentence}].
+    verdict: Mapped[str | None] = mapped_column(String(32))
+    critical_findings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The score after interviewers' overrides (equals score_total when there are none).
+    adjusted_total: Mapped[float | None] = mapped_column(Float)
+    # Files the candidate changed against the handout: [{path, status, diff}] (capped).
+    handout_diff: Mapped[list[Any] | None] = mapped_column(JSON)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
-    submission = relationship("Submission", back_populates="runs")
+    submission = relationship("Submission", back_populates="runs", foreign_keys=[submission_id])
     checks: Mapped[list[CheckResult]] = relationship(
         back_populates="run", order_by="CheckResult.id", cascade="all, delete-orphan"
     )

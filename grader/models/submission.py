@@ -59,6 +59,9 @@ class Submission(db.Model):
     failure_reason: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
     created_by_key_id: Mapped[int | None]  # the key that submitted (no FK: keys and receipts refer to each other)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"), index=True)
+    # The run whose result counts (the newest completed one): the dashboard reads it with one join.
+    result_run_id: Mapped[int | None] = mapped_column(ForeignKey("grading_runs.id", use_alter=True, name="fk_submission_result_run"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
     completed_at: Mapped[datetime | None]
@@ -67,7 +70,11 @@ class Submission(db.Model):
     events: Mapped[list[StatusEvent]] = relationship(
         back_populates="submission", order_by="StatusEvent.id", cascade="all, delete-orphan"
     )
-    runs = relationship("GradingRun", back_populates="submission", order_by="GradingRun.id")
+    runs = relationship("GradingRun", back_populates="submission", order_by="GradingRun.id",
+                        foreign_keys="GradingRun.submission_id")
+    result_run = relationship("GradingRun", foreign_keys=[result_run_id], post_update=True)
+    invitation = relationship("Invitation", back_populates="submissions")
+    annotations = relationship("Annotation", back_populates="submission", order_by="Annotation.id")
 
     def set_status(self, status: SubmissionStatus, detail: str | None = None) -> None:
         """Move to ``status`` and append it to the timeline (the only way statuses change)."""

@@ -8,16 +8,35 @@ from sqlalchemy import select
 from grader.errors import Invalid
 from grader.extensions import db
 from grader.models import Assessment
-from grader.specs import AssessmentSpec, discover
+from grader.specs import AssessmentSpec, discover, search_path
+
+_cache: dict[str, tuple[tuple, dict[str, AssessmentSpec]]] = {}
+
+
+def _stamp(setting: str) -> tuple:
+    """What changes when any definition on the path changes: each assessment.yaml's path and mtime."""
+    stamp = []
+    for root in search_path(setting):
+        if root.is_dir():
+            for yaml_file in sorted(root.glob("*/assessment.yaml")):
+                stamp.append((str(yaml_file), yaml_file.stat().st_mtime_ns))
+    return tuple(stamp)
 
 
 def specs() -> dict[str, AssessmentSpec]:
-    """Every assessment on the configured search path (read from disk on each call: they are small)."""
-    return discover(current_app.config["GRADER_ASSESSMENTS_PATH"])
+    """Every assessment on the configured search path, re-read when a definition file changes."""
+    setting = current_app.config["GRADER_ASSESSMENTS_PATH"]
+    stamp = _stamp(setting)
+    cached = _cache.get(setting)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, discover(setting))
+        _cache[setting] = cached
+    return cached[1]
 
 
-def spec_for(slug: str) -> AssessmentSpec:
-    found = specs()
+def spec_for(slug: str, *, fresh: bool = False) -> AssessmentSpec:
+    """The spec for ``slug``; ``fresh`` reads the disk again (grading: the suite's hash must be current)."""
+    found = discover(current_app.config["GRADER_ASSESSMENTS_PATH"]) if fresh else specs()
     if slug not in found:
         raise Invalid(f"unknown assessment {slug!r}", details={"known": sorted(found)})
     return found[slug]

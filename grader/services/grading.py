@@ -28,7 +28,7 @@ from grader.errors import GradingFailure, InstallFailed, SandboxFailure
 from grader.extensions import db
 from grader.models import CheckResult, GradingRun, Submission, SubmissionStatus
 from grader.models._base import utcnow
-from grader.services import catalog
+from grader.services import catalog, handout, reviews
 from grader.services.clone import ClonePolicy, clone
 from grader.services.environment import environment
 from grader.services.install import read_requirements
@@ -102,13 +102,15 @@ def grade(submission_id: int, *, task_id: str | None = None) -> None:
     env = None
     code_volume = None
     try:
-        spec = catalog.spec_for(submission.assessment.slug)
+        spec = catalog.spec_for(submission.assessment.slug, fresh=True)
         run.assessment_hash = spec.content_hash
         run.suite_hash = spec.suite_hash
         _set_status(submission, S.CLONING)
         with stages.stage("clone"):
             checkout = clone(submission.repo_url, submission.ref, workdir / "repo", clone_policy(config))
         submission.commit_sha = checkout.commit_sha
+        if spec.handout is not None:
+            run.handout_diff = handout.diff_against(spec, checkout.path)
         _set_status(submission, S.INSTALLING, f"commit {checkout.commit_sha[:12]}")
         env = environment(config)
         install_error: InstallFailed | None = None
@@ -148,6 +150,7 @@ def grade(submission_id: int, *, task_id: str | None = None) -> None:
         run.stage_seconds = stages.finish()
         run.status = "completed"
         run.finished_at = utcnow()
+        submission.result_run = run
         submission.failure_code = "install_failed" if install_error else None
         submission.failure_reason = outcome.notes
         _set_status(submission, S.COMPLETED, f"score {card.total:g}/{card.max:g}")
@@ -189,6 +192,7 @@ def _store(run: GradingRun, card: ScoreCard, outcome: StrategyOutcome) -> None:
     run.notes = outcome.notes
     run.signals = outcome.signals
     run.logs = {**(run.logs or {}), **{k: v[-16000:] for k, v in outcome.logs.items()}}
+    reviews.apply_result(run)
 
 
 def fail(submission: Submission, run: GradingRun | None, code: str, reason: str) -> None:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.errors import Invalid
 from grader.models import GradingRun, Role, Submission
+from grader.services import catalog
+from grader.services.verdicts import rule_by_id
 
 
 def _iso(value) -> str | None:
@@ -16,6 +19,9 @@ def _iso(value) -> str | None:
 
 
 def latest_run(submission: Submission) -> GradingRun | None:
+    """The run whose result counts (the newest completed one), else the newest of any."""
+    if submission.result_run is not None:
+        return submission.result_run
     runs = list(submission.runs)
     completed = [r for r in runs if r.status == "completed"]
     return (completed or runs or [None])[-1]
@@ -43,14 +49,27 @@ def summary_view(submission: Submission) -> dict[str, Any]:
         failure_reason=submission.failure_reason,
         completed_at=_iso(submission.completed_at),
         score=_score(run),
+        verdict=verdict_view(submission, run),
     )
     return view
+
+
+def verdict_view(submission: Submission, run: GradingRun | None) -> dict[str, str] | None:
+    if run is None or not run.verdict:
+        return None
+    try:
+        spec = catalog.spec_for(submission.assessment.slug)
+    except Invalid:
+        spec = None
+    return rule_by_id(spec, run.verdict)
 
 
 def _score(run: GradingRun | None) -> dict[str, Any] | None:
     if run is None or run.score_total is None:
         return None
-    return {"total": run.score_total, "max": run.score_max, "categories": run.categories}
+    total = run.adjusted_total if run.adjusted_total is not None else run.score_total
+    # "total" counts interviewers' overrides; "graded" is what the grader alone gave.
+    return {"total": total, "graded": run.score_total, "max": run.score_max, "categories": run.categories}
 
 
 def submission_view(submission: Submission, role: Role) -> dict[str, Any]:
@@ -65,6 +84,7 @@ def report(submission: Submission, role: Role) -> dict[str, Any]:
     body["assessment"] = submission.assessment.slug
     body["assessment_version"] = submission.assessment.version
     body["attempts"] = submission.attempts
+    body["critical_findings"] = list(run.critical_findings or []) if run else []
     checks = []
     for check in run.checks if run else []:
         item = {
@@ -85,6 +105,11 @@ def report(submission: Submission, role: Role) -> dict[str, Any]:
     body["timings"] = {k: seconds.get(k) for k in ("clone", "install", "test", "score", "total")}
     if full:
         body["timeline"] = [{"status": e.status, "at": _iso(e.at), "detail": e.detail} for e in submission.events]
+        body["annotations"] = [
+            {"kind": a.kind, "check_id": a.check_id, "run_attempt": _attempt(submission, a.run_id), "body": a.body,
+             "points": a.points, "by": a.author_label, "at": _iso(a.created_at)}
+            for a in submission.annotations
+        ]
         body["run"] = (
             {
                 "attempt": run.attempt,
@@ -102,3 +127,7 @@ def report(submission: Submission, role: Role) -> dict[str, Any]:
             else None
         )
     return body
+
+
+def _attempt(submission: Submission, run_id: int | None) -> int | None:
+    return next((r.attempt for r in submission.runs if r.id == run_id), None)

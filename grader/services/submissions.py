@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 
 from grader.errors import CloneFailed, Invalid, NotFound
 from grader.extensions import db
-from grader.models import ApiKey, Assessment, Role, Submission, SubmissionStatus
+from grader.models import ApiKey, Assessment, Invitation, Role, Submission, SubmissionStatus
 from grader.models._base import utcnow
 from grader.services import catalog, keys
 from grader.services.clone import classify_source, validate_ref
 from grader.services.grading import clone_policy, fail
+from grader.services.untrusted import without_credentials
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +38,18 @@ class Receipt:
     receipt_token: str  # a candidate key that sees only this submission's status
 
 
-def submit(data: NewSubmission, *, created_by: ApiKey | None = None, enqueue: bool = True) -> Receipt:
+def submit(data: NewSubmission, *, created_by: ApiKey | None = None, invitation: Invitation | None = None,
+           enqueue: bool = True) -> Receipt:
     """Store a submission, then enqueue its grading once the row is committed.
 
     The URL and ref are checked now, so an impossible submission is refused with
-    a 422 rather than accepted and failed later.
+    a 422 rather than accepted and failed later. Credentials in the URL are
+    dropped: they would be stored and shown to staff.
     """
     spec = catalog.spec_for(data.assessment)
+    repo_url = without_credentials(data.repo_url.strip())
     try:
-        classify_source(data.repo_url, clone_policy(current_app.config))
+        classify_source(repo_url, clone_policy(current_app.config))
         ref = validate_ref(data.ref or "HEAD")
     except CloneFailed as exc:
         raise Invalid(exc.reason, details={"field": "repo_url" if "ref" not in exc.reason else "ref"}) from exc
@@ -53,9 +57,10 @@ def submit(data: NewSubmission, *, created_by: ApiKey | None = None, enqueue: bo
         assessment=catalog.row_for(spec),
         candidate_name=data.candidate_name,
         candidate_email=data.candidate_email,
-        repo_url=data.repo_url,
+        repo_url=repo_url,
         ref=ref,
         created_by_key_id=created_by.id if created_by else None,
+        invitation=invitation,
     )
     db.session.add(submission)
     submission.set_status(SubmissionStatus.QUEUED, "submitted")

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from grader.config import Config, from_environment
-from grader.extensions import db, migrate
+from grader.extensions import csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 
@@ -30,12 +30,17 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
 
     from workers.celery_app import celery_init_app
 
     celery_init_app(app)
 
     from grader.api import register_api
+    from grader.web import register_web
 
     register_api(app)
+    register_web(app)
     return app

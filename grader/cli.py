@@ -29,11 +29,11 @@ def keys() -> None:
 
 
 @keys.command("create")
-@click.option("--role", required=True, type=click.Choice(["candidate", "recruiter", "interviewer", "admin"]))
+@click.option("--role", required=True, type=click.Choice(["recruiter", "interviewer", "admin"]))
 @click.option("--label", default="")
 @with_appcontext
 def keys_create(role: str, label: str) -> None:
-    """Create a key and print it (only now: it is stored hashed)."""
+    """Create a key for a machine and print it (only now: it is stored hashed)."""
     from grader.extensions import db
     from grader.services.keys import create_key
 
@@ -60,6 +60,42 @@ def keys_revoke(key_id: int) -> None:
 
     revoke_key(key_id)
     click.echo(f"revoked key {key_id}")
+
+
+# ----------------------------------------------------------------- users
+@main.group("users")
+def users_group() -> None:
+    """Staff accounts for the web app (recruiter, interviewer, admin)."""
+
+
+@users_group.command("create")
+@click.option("--role", required=True, type=click.Choice(["recruiter", "interviewer", "admin"]))
+@click.option("--name", default="")
+@click.option("--password", envvar="GRADER_USER_PASSWORD", default=None,
+              help="read from GRADER_USER_PASSWORD, else asked for (never echoed)")
+@click.argument("email")
+@with_appcontext
+def users_create(role: str, name: str, password: str | None, email: str) -> None:
+    """Create a staff account; `grader users create --role admin EMAIL` makes the first admin."""
+    from grader.errors import Invalid
+    from grader.services.users import NewUser, create_user
+
+    if not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(NewUser(email=email, role=role, password=password, name=name))
+    except Invalid as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"created {user.role} {user.email}")
+
+
+@users_group.command("list")
+@with_appcontext
+def users_list() -> None:
+    from grader.services.users import list_users
+
+    for user in list_users():
+        click.echo(f"{user.id}\t{user.email}\t{user.role}\t{'active' if user.active else 'inactive'}")
 
 
 # ----------------------------------------------------------- assessments

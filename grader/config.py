@@ -82,6 +82,20 @@ class Config:
         # Recovery: when a submission counts as stuck, and how often to retry it.
         self.GRADER_STUCK_AFTER_S = _int("GRADER_STUCK_AFTER_S", soft + 120)
         self.GRADER_MAX_ATTEMPTS = _int("GRADER_MAX_ATTEMPTS", 3)
+        # Web sessions: HttpOnly, SameSite=Lax, Secure when served over TLS (production), 8 h at most.
+        self.SESSION_COOKIE_SECURE = _bool("GRADER_SECURE_COOKIES", False)
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.PERMANENT_SESSION_LIFETIME = _int("GRADER_SESSION_HOURS", 8) * 3600
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+        # Sign-in attempts per client address and per e-mail (Flask-Limiter syntax); memory:// or redis://.
+        self.GRADER_LOGIN_LIMIT = os.environ.get("GRADER_LOGIN_LIMIT", "10 per minute")
+        self.RATELIMIT_STORAGE_URI = os.environ.get("GRADER_RATELIMIT_STORAGE", "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = False
+        # Front-end packages installed from the npm registry by `make setup`.
+        self.GRADER_ASSETS_DIR = os.environ.get("GRADER_ASSETS_DIR", str(ROOT / "grader" / "web" / "assets" / "node_modules"))
+        # Where invitation links point (the address candidates reach); empty: the request's own host.
+        self.GRADER_PUBLIC_URL = os.environ.get("GRADER_PUBLIC_URL", "").rstrip("/")
 
 
 class DevelopmentConfig(Config):
@@ -110,6 +124,8 @@ class ProductionConfig(Config):
         for name in ("SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL"):
             if not os.environ.get(name):
                 raise RuntimeError(f"{name} must be set in production")
+        # Behind TLS in production: cookies only over HTTPS unless explicitly turned off.
+        self.SESSION_COOKIE_SECURE = _bool("GRADER_SECURE_COOKIES", True)
 
 
 CONFIGS = {"development": DevelopmentConfig, "testing": TestingConfig, "production": ProductionConfig}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import TypeVar
 
 from flask import request
@@ -59,3 +60,20 @@ def page_args(default: int = 20, maximum: int = 100) -> tuple[int, int]:
     if page < 1 or per_page < 1:
         raise Invalid("page and per_page must be at least 1")
     return page, min(per_page, maximum)
+
+
+class InvitationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    assessment: str = Field(min_length=1, max_length=64)
+    candidate_name: str = Field(min_length=1, max_length=200)
+    candidate_email: str = Field(min_length=3, max_length=320)
+    deadline: datetime | None = None  # ISO 8601; naive means UTC; default: in 7 days
+    attempts_allowed: int = Field(3, ge=1, le=20)
+
+    @field_validator("deadline")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value

@@ -156,3 +156,24 @@ def list_invitations(assessment: str | None = None) -> list[Invitation]:
     if assessment:
         query = query.where(Invitation.assessment_slug == assessment)
     return list(db.session.scalars(query))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() + "Z" if value else None
+
+
+def view(invitation: Invitation) -> dict:
+    """The invitation as the API shows it (never the link's secret: only its hash is stored)."""
+    current = state(invitation)
+    return {
+        "id": invitation.public_id,
+        "assessment": invitation.assessment_slug,
+        "candidate": {"name": invitation.candidate_name, "email": invitation.candidate_email},
+        "deadline": _iso(invitation.deadline),
+        "attempts_allowed": invitation.attempts_allowed,
+        "attempts_used": current.attempts_used,
+        "status": "revoked" if invitation.revoked_at else "expired" if current.deadline_passed else "open",
+        "opened_at": _iso(invitation.opened_at),
+        "created_at": _iso(invitation.created_at),
+        "submissions": [s.public_id for s in invitation.submissions],
+    }

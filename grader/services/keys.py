@@ -32,7 +32,10 @@ def create_key(role: str, label: str = "", submission_id: int | None = None) -> 
     try:
         role_enum = Role(role)
     except ValueError:
-        raise Invalid(f"role must be one of {[r.value for r in Role]}") from None
+        raise Invalid(f"role must be one of {[r.value for r in Role if r is not Role.CANDIDATE]}") from None
+    if role_enum is Role.CANDIDATE and submission_id is None:
+        # Shared candidate keys let one caller queue gradings under any name; candidates use invitations.
+        raise Invalid("candidates do not get API keys: invite them (POST /api/v1/invitations)")
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     key = ApiKey(prefix=prefix, secret_hash=_hash(secret), role=role_enum.value, label=label, submission_id=submission_id)

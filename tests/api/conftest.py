@@ -4,10 +4,17 @@ from tests.factories import make_key
 
 
 @pytest.fixture
-def keys(app):
-    """One live key per role."""
+def keys(app, client):
+    """One live key per role; the candidate's is a receipt (candidates get no other key)."""
     with app.app_context():
-        return {role: make_key(role) for role in ("candidate", "recruiter", "interviewer", "admin")}
+        tokens = {role: make_key(role) for role in ("recruiter", "interviewer", "admin")}
+    from tests.api.test_submissions import _body
+    from tests.factories import auth
+
+    response = client.post("/api/v1/submissions", json=_body(), headers=auth(tokens["recruiter"]))
+    assert response.status_code == 202, response.json
+    tokens["candidate"] = response.json["receipt"]
+    return tokens
 
 
 @pytest.fixture

@@ -11,13 +11,21 @@ def test_assessments_are_listed_for_any_role(client, keys):
     assert "notes-api" in slugs
 
 
-def test_candidate_sees_status_only(client, keys, graded, app):
-    # A candidate key sees only submissions it made; a recruiter-made one looks missing.
-    assert client.get(f"/api/v1/submissions/{graded}", headers=auth(keys["candidate"])).status_code == 404
+def test_candidate_keys_cannot_be_made_any_more(client, keys):
+    """Shared candidate keys queued gradings under any name; candidates are invited instead."""
+    response = client.post("/api/v1/keys", json={"role": "candidate"}, headers=auth(keys["admin"]))
+    assert response.status_code == 422
+    assert "invite" in response.json["error"]["message"]
+
+
+def test_a_receipt_cannot_submit(client, keys):
+    from tests.api.test_submissions import _body
+
+    assert client.post("/api/v1/submissions", json=_body(), headers=auth(keys["candidate"])).status_code == 403
 
 
 def test_receipt_sees_its_submission_status_and_nothing_else(client, keys, submit):
-    created = submit(keys["candidate"])
+    created = submit(keys["recruiter"])
     receipt = created["receipt"]
     body = client.get(f"/api/v1/submissions/{created['id']}", headers=auth(receipt)).json
     assert body["status"] == "queued"
@@ -28,14 +36,8 @@ def test_receipt_sees_its_submission_status_and_nothing_else(client, keys, submi
 
 
 def test_receipt_cannot_read_another_submission(client, keys, submit, graded):
-    receipt = submit(keys["candidate"])["receipt"]
+    receipt = submit(keys["recruiter"])["receipt"]
     assert client.get(f"/api/v1/submissions/{graded}", headers=auth(receipt)).status_code == 404
-
-
-def test_candidate_key_reads_its_own_submissions(client, keys, submit):
-    created = submit(keys["candidate"])
-    body = client.get(f"/api/v1/submissions/{created['id']}", headers=auth(keys["candidate"])).json
-    assert set(body) == {"id", "assessment", "status", "created_at", "updated_at"}
 
 
 def test_recruiter_sees_scores_but_not_evidence(client, keys, graded):
@@ -87,7 +89,7 @@ def test_regrade_needs_interviewer(client, keys, graded):
 
 
 def test_recruiter_lists_submissions_paginated(client, keys, graded, submit):
-    submit(keys["candidate"])
+    submit(keys["recruiter"])
     body = client.get("/api/v1/submissions?per_page=1", headers=auth(keys["recruiter"])).json
-    assert body["total"] == 2 and body["per_page"] == 1 and len(body["items"]) == 1
+    assert body["total"] == 3 and body["per_page"] == 1 and len(body["items"]) == 1
     assert client.get("/api/v1/submissions?page=0", headers=auth(keys["recruiter"])).status_code == 422

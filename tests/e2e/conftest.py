@@ -20,12 +20,12 @@ class Stack:
     env: dict[str, str]
     worker: servers.WorkerProcess
     interviewer: str  # API key
-    candidate: str
+    recruiter: str  # submits on candidates' behalf, as an integration does
 
     def submit(self, repo_url: str, ref: str = "main", assessment: str = "notes-api") -> dict:
         body = {"assessment": assessment, "candidate_name": "Ada", "candidate_email": "ada@example.com",
                 "repo_url": repo_url, "ref": ref}
-        response = httpx.post(f"{self.url}/api/v1/submissions", json=body, headers=_auth(self.candidate), timeout=30)
+        response = httpx.post(f"{self.url}/api/v1/submissions", json=body, headers=_auth(self.recruiter), timeout=30)
         assert response.status_code == 202, response.text
         return response.json()
 
@@ -77,14 +77,14 @@ def stack_factory(tmp_path_factory, redis_url, images):
         env = grader_env(tmp, **extra)
         grader_cli(env, "db", "upgrade")
         interviewer = grader_cli(env, "keys", "create", "--role", "interviewer").strip()
-        candidate = grader_cli(env, "keys", "create", "--role", "candidate").strip()
+        recruiter = grader_cli(env, "keys", "create", "--role", "recruiter").strip()
         api = servers.api_server(env)
         url = api.__enter__()
         started.append(api)
         worker = servers.celery_worker(env)
         proc = worker.__enter__()
         started.append(worker)
-        return Stack(url, env, proc, interviewer, candidate)
+        return Stack(url, env, proc, interviewer, recruiter)
 
     yield _start
     for ctx in reversed(started):

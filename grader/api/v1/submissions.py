@@ -7,7 +7,7 @@ from flask import jsonify, request, url_for
 from grader.api.auth import current_key, require
 from grader.api.schemas import SubmissionIn, page_args, parse
 from grader.api.v1 import bp
-from grader.errors import Forbidden, NotFound
+from grader.errors import NotFound
 from grader.models import Role, Submission
 from grader.services import reports
 from grader.services import submissions as service
@@ -25,11 +25,10 @@ def _visible(public_id: str) -> Submission:
 
 
 @bp.post("/submissions")
-@require(Role.CANDIDATE)
+@require(Role.RECRUITER)
 def create_submission():
+    """Submit on a candidate's behalf (integrations); candidates themselves submit through their invitation."""
     key = current_key()
-    if key.submission_id is not None:
-        raise Forbidden("a receipt can only read its own submission's status")
     body = parse(SubmissionIn)
     receipt = service.submit(service.NewSubmission(**body.model_dump()), created_by=key)
     location = url_for("api_v1.get_submission", public_id=receipt.submission.public_id)

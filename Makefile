@@ -9,9 +9,9 @@ export GRADER_PIP_CERT ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
 export GRADER_BASE_IMAGE ?= grader-base:bookworm
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup host venv images test test-fast demo bench bench-perf lint clean
+.PHONY: setup host venv assets images test test-fast demo bench bench-perf bench-dashboard lint clean
 
-setup: host venv images
+setup: host venv assets images
 
 host:
 	@bash scripts/setup-host.sh
@@ -24,14 +24,22 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
+# Pico CSS and htmx from the npm registry, pinned by package-lock.json (never copied into git).
+ASSETS := grader/web/assets
+assets: $(ASSETS)/node_modules/.installed
+
+$(ASSETS)/node_modules/.installed: $(ASSETS)/package.json $(ASSETS)/package-lock.json | host
+	cd $(ASSETS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 images: host venv
 	@GRADER_INSTANCE_DIR=$$(mktemp -d) $(BIN)/grader images
 
 test: setup
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist load
 
-test-fast: venv
-	$(BIN)/pytest -m "not slow and not compose"
+test-fast: venv assets
+	$(BIN)/pytest -m "not slow and not compose and not browser"
 
 demo: setup
 	$(BIN)/python scripts/demo.py
@@ -40,8 +48,12 @@ bench: setup
 	$(BIN)/python bench/pipeline.py
 
 # perf-challenge: scores, stability (3 gradings of the reference) and per-stage cost.
+# Recruiter dashboard page load with 1,000 submissions stored (target p95 <= 150 ms).
+bench-dashboard: setup
+	$(BIN)/python bench/dashboard.py
+
 bench-perf: setup
 	$(BIN)/python bench/perf_challenge.py --repeat 3
 
 clean:
-	rm -rf $(VENV) instance .demo .bench
+	rm -rf $(VENV) instance .demo .bench $(ASSETS)/node_modules

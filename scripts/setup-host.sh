@@ -3,7 +3,8 @@
 #
 # Docker engine, debootstrap (local base images: no registry here), Redis and
 # PostgreSQL (production-mode tests), git (clone + the test git daemon),
-# docker-compose (the compose test).  Starts dockerd when none answers.
+# docker-compose (the compose test), npm (the pages' front-end packages) and
+# Chromium (browser tests, driven by Playwright).  Starts dockerd when none answers.
 set -euo pipefail
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -18,6 +19,8 @@ command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v ip >/dev/null || need+=(iproute2)
 command -v iptables >/dev/null || need+=(iptables)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+command -v npm >/dev/null || need+=(npm)
+[ -x /usr/bin/chromium ] || need+=(chromium fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup-host: installing ${need[*]}"
   $SUDO apt-get update -q >/dev/null

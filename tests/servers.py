@@ -193,9 +193,9 @@ def service_env(extra: dict[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def api_server(env: dict[str, str]):
-    """The real API under gunicorn on loopback."""
-    port = free_port()
+def api_server(env: dict[str, str], port: int | None = None):
+    """The real API and pages under gunicorn on loopback."""
+    port = port or free_port()
     log = tempfile.NamedTemporaryFile(prefix="api-", suffix=".log", delete=False)
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "grader:create_app()"],

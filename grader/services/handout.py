@@ -62,7 +62,7 @@ def bundle(spec: AssessmentSpec, cache_dir: Path) -> Path:
         repo_dir = Path(tmp) / "repo"
         export(spec, repo_dir)
         partial = Path(tmp) / "handout.bundle"
-        git.Repo(repo_dir).git.bundle("create", str(partial), "main")
+        git.Repo(repo_dir).git.bundle("create", str(partial), "HEAD", "main")  # HEAD: `git clone` checks out main
         os.replace(partial, path)
     return path
 

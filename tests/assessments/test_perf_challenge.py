@@ -49,6 +49,9 @@ def test_the_starter_scores_low_and_fails_what_it_was_built_to_fail(grade_repo):
     assert body["status"] == "completed", body["failure_reason"]
     assert STARTER_FAILS <= failed(body), _why(body)
     assert body["score"]["total"] <= STARTER_MAX, _why(body)
+    # Its /books is not paginated as the contract asks, which the verdict names first.
+    assert body["verdict"]["id"] == "critical"
+    assert "correct-books-list" in {f["check_id"] for f in body["critical_findings"]}
     queries = {c["id"]: c for c in body["checks"] if c["id"].startswith("queries-")}
     books = queries["queries-books-list"]["evidence"][0]
     # The N+1 is counted by PostgreSQL: hundreds of statements per request, the same in "before" and "after".
@@ -61,6 +64,7 @@ def test_the_reference_solution_scores_high_with_evidence_for_interviewers(grade
     assert body["status"] == "completed", body["failure_reason"]
     assert failed(body) == set(), _why(body)
     assert body["score"]["total"] >= REFERENCE_MIN, _why(body)
+    assert body["verdict"]["id"] == "strong" and body["critical_findings"] == []
     performance = body["signals"]["performance"]["endpoints"]
     for endpoint in ENDPOINTS:
         row = performance[endpoint]
@@ -86,6 +90,7 @@ def test_each_seeded_defect_fails_exactly_its_checks_and_lands_between(grade_rep
         assert body["score"]["total"] <= STARTER_MAX, _why(body)
     else:
         assert STARTER_MAX < body["score"]["total"] < REFERENCE_MIN, _why(body)
+    assert body["verdict"]["id"] == spec["expected_verdict"], _why(body)
     for check in body["checks"]:
         if check["id"] in expected:
             assert check["message"], check["id"]

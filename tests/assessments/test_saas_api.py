@@ -24,12 +24,20 @@ def _expected(variant: Path) -> set[str]:
     return set(yaml.safe_load((variant / "variant.yaml").read_text())["expected_failures"])
 
 
+def _critical(ids: set[str]) -> set[str]:
+    from grader.specs import load_spec
+
+    spec = load_spec(Path(__file__).resolve().parents[2] / "assessments" / "saas-api")
+    return {i for i in ids if spec.check(i).severity == "critical"}
+
+
 def test_reference_scores_full_marks_three_times_in_a_row(grade_repo):
     reports = [grade_repo("saas-api", REFERENCE) for _ in range(3)]
     for body in reports:
         assert body["status"] == "completed", body["failure_reason"]
         assert failed_checks(body) == set(), [(c["id"], c["message"]) for c in body["checks"] if c["outcome"] != "passed"]
         assert body["score"]["total"] == body["score"]["max"] == 100
+        assert body["verdict"]["id"] == "strong" and body["critical_findings"] == []
     assert len({tuple((c["id"], c["outcome"]) for c in r["checks"]) for r in reports}) == 1
 
 
@@ -37,6 +45,7 @@ def test_a_correct_solution_in_another_style_scores_full_marks(grade_repo):
     body = grade_repo("saas-api", FIXTURES / "alternative")
     assert failed_checks(body) == set(), [(c["id"], c["message"]) for c in body["checks"] if c["outcome"] != "passed"]
     assert body["score"]["total"] == 100
+    assert body["verdict"]["id"] == "strong"
     assert body["signals"]["structure"]["blueprints"] is False  # reported, never scored
 
 
@@ -52,6 +61,10 @@ def test_each_seeded_defect_fails_exactly_its_checks(grade_repo, variant):
         c["id"]: c["message"] for c in body["checks"] if c["outcome"] != "passed"
     }
     assert body["score"]["total"] < 100
+    # The verdict the defect deserves, from the fixture's data; critical ones are named in one sentence each.
+    assert body["verdict"]["id"] == yaml.safe_load((variant / "variant.yaml").read_text())["expected_verdict"]
+    assert {f["check_id"] for f in body["critical_findings"]} == _critical(_expected(variant))
+    assert all(f["sentence"] for f in body["critical_findings"])
     for check in body["checks"]:
         if check["outcome"] == "passed":
             continue

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -92,3 +94,63 @@ def stack_factory(tmp_path_factory, redis_url, images):
 
 
 _counter = [0]
+
+
+# ------------------------------------------------------------------ browser
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-quic", "--disable-sync"]
+ADMIN_EMAIL, STAFF_PASSWORD = "admin@example.com", "demo-password-0001"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (the registry's own browser download is not available here)."""
+    from playwright.sync_api import sync_playwright
+
+    servers.require_binary(CHROMIUM)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """Screenshots of each page, kept under the test run's output folder (test-output/ unless GRADER_TEST_OUTPUT)."""
+    folder = Path(os.environ.get("GRADER_TEST_OUTPUT") or ROOT / "test-output") / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def web_stack(stack_factory):
+    """A full stack (gunicorn, Celery on Redis, Docker) with a first admin made by `grader users create`."""
+    stack = stack_factory()
+    grader_cli({**stack.env, "GRADER_USER_PASSWORD": STAFF_PASSWORD}, "users", "create", "--role", "admin", ADMIN_EMAIL)
+    return stack
+
+
+@pytest.fixture
+def open_page(chromium, web_stack):
+    """open_page() -> a fresh browser context (its own cookies: one person) on the stack."""
+    contexts = []
+
+    def _open():
+        context = chromium.new_context(base_url=web_stack.url, accept_downloads=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page, email: str, password: str = STAFF_PASSWORD) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/dashboard/**")

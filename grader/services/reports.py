@@ -85,11 +85,17 @@ def report(submission: Submission, role: Role) -> dict[str, Any]:
     body["assessment_version"] = submission.assessment.version
     body["attempts"] = submission.attempts
     body["critical_findings"] = list(run.critical_findings or []) if run else []
+    try:
+        spec = catalog.spec_for(submission.assessment.slug)
+    except Invalid:
+        spec = None
     checks = []
     for check in run.checks if run else []:
+        check_spec = spec.check(check.check_id) if spec else None
         item = {
             "id": check.check_id,
             "title": check.title,
+            "severity": check_spec.severity if check_spec else None,
             "category": check.category,
             "outcome": check.outcome,
             "points": check.points,

@@ -198,7 +198,8 @@ def api_server(env: dict[str, str], port: int | None = None):
     port = port or free_port()
     log = tempfile.NamedTemporaryFile(prefix="api-", suffix=".log", delete=False)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "grader:create_app()"],
+        [sys.executable, "-m", "gunicorn", "-c", "python:grader.gunicorn_conf", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "grader:create_app()"],
         cwd=ROOT, env=service_env(env), stdout=log, stderr=subprocess.STDOUT,
     )
     try:

@@ -12,7 +12,7 @@ case "$1" in
   api)
     wait_for_db
     grader db upgrade
-    exec gunicorn --workers "${GUNICORN_WORKERS:-2}" --bind 0.0.0.0:8080 --access-logfile - "grader:create_app()" ;;
+    exec gunicorn -c python:grader.gunicorn_conf --workers "${GUNICORN_WORKERS:-2}" --bind 0.0.0.0:8080 --access-logfile - "grader:create_app()" ;;
   worker)
     wait_for_db
     exec celery -A workers.worker worker -B --loglevel INFO --concurrency "${WORKER_CONCURRENCY:-2}" -s /tmp/celerybeat-schedule ;;

@@ -100,7 +100,7 @@ def _number(value: Any, name: str) -> float | None:
     return number
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attempt:
     """One submission of a candidate (the row's latest one included)."""
 
@@ -112,7 +112,7 @@ class Attempt:
     graded_at: datetime | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DecisionView:
     decision: str  # advance|hold|reject
     note: str
@@ -120,7 +120,7 @@ class DecisionView:
     at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """One candidate on the dashboard: what the table shows and the CSV exports."""
 
@@ -139,6 +139,12 @@ class Row:
     submission_id: str | None  # the latest submission's public id
     invitation_id: str | None
     decisions: tuple[DecisionView, ...] = field(default=())  # oldest first; the last one counts
+
+    @property
+    def bars(self) -> list[tuple[str, float, float, str]]:
+        """(name, score, max, "name score/max") per category: what one <meter> needs, formatted once."""
+        return [(name, c["score"], c["max"], f"{name} {_points(c['score'])}/{_points(c['max'])}")
+                for name, c in self.categories.items()]
 
     @property
     def decision(self) -> DecisionView | None:
@@ -204,6 +210,7 @@ def _load(assessment: str | None) -> list[Row]:
             DecisionView(dec.decision, dec.note, dec.author_label, dec.created_at))
 
     specs = catalog.specs()
+    verdicts: dict[tuple[str, str | None], dict[str, str] | None] = {}  # shared: fewer objects for the collector
     rows = []
     for key, group in by_candidate.items():
         latest = group[-1]
@@ -217,7 +224,7 @@ def _load(assessment: str | None) -> list[Row]:
             invitation = newest_invitation[key].public_id
         rows.append(Row(
             name=latest.candidate_name, email=key[1], assessment=key[0], status=latest.status.value,
-            verdict=rule_by_id(specs.get(key[0]), latest.verdict),
+            verdict=verdicts.setdefault((key[0], latest.verdict), rule_by_id(specs.get(key[0]), latest.verdict)),
             findings=tuple(f.get("sentence", "") for f in latest.critical_findings or ()),
             score=attempts[0].score, score_max=latest.score_max, categories=dict(latest.categories or {}),
             submitted_at=latest.created_at, graded_at=latest.completed_at, attempts=attempts,

@@ -233,8 +233,12 @@ def changes(before: GradingRun, after: GradingRun) -> tuple[tuple[str, str, str]
     for check_id in list(old) + [k for k in new if k not in old]:
         a, b = old.get(check_id), new.get(check_id)
         if a is None or b is None or a.outcome != b.outcome or abs(a.points - b.points) > 1e-9:
-            found.append((check_id, f"{a.outcome} {a.points:g}" if a else "absent", f"{b.outcome} {b.points:g}" if b else "absent"))
+            found.append((check_id, _state(a), _state(b)))
     return tuple(found)
+
+
+def _state(check: CheckResult | None) -> str:
+    return f"{check.outcome} {check.points:g}" if check is not None else "absent"
 
 
 def _runs(submission: Submission) -> tuple[RunSummary, ...]:

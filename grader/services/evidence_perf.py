@@ -103,8 +103,8 @@ def check_figures(evidence: list[Any]) -> tuple[tuple[str, str], ...]:
             for key in (*PERCENTILES, "rps", "error_rate"):
                 if key in starter or key in candidate:
                     lines.append((key, f"starter {_fmt(starter.get(key))} → candidate {_fmt(candidate.get(key))}"))
-            lines.append((f"{inert(item['metric'])} ratio", f"{_fmt(item.get('ratio'))}x (nothing at "
-                                                            f"{_fmt(item.get('zero_at'))}x, full from {_fmt(item.get('full_at'))}x)"))
+            scale = f"nothing at {_fmt(item.get('zero_at'))}x, full from {_fmt(item.get('full_at'))}x"
+            lines.append((f"{inert(item['metric'])} ratio", f"{_fmt(item.get('ratio'))}x ({scale})"))
     return tuple(lines)
 
 

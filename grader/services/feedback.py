@@ -180,11 +180,12 @@ def problem(submission: Submission) -> Problem | None:
     if code == "install_failed":
         tail = _tail(logs.get("install"), INSTALL_LOG_LINES)
         return Problem("install", "Your dependencies could not be installed, so the hidden tests did not run. "
-                       "Fix requirements.txt and submit again.", reason, "the installer's output" if tail else "", tail, counts=True)
+                       "Fix requirements.txt and submit again.", reason, "the installer's output" if tail else "", tail,
+                       counts=True)
     if code == "timed_out":
         return Problem("timeout", "Grading did not finish within its time limit. This can mean your app answered too "
                        "slowly or stopped answering some requests, but it can also be a problem on our side: we cannot "
-                       "tell which from here. This attempt counts; if you think it was ours, tell the hiring team.",
+                       "tell which from here. If you think it was ours, tell the hiring team.",
                        reason, "", "", counts=True)
     if code == "clone_failed":
         return Problem("clone", "We could not fetch your repository. Check that the URL is public and the branch, tag "

@@ -7,11 +7,15 @@ same rows, so they cannot disagree.
 
 from __future__ import annotations
 
+from html import escape
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from werkzeug.routing import BuildError
-from wtforms import DateTimeLocalField, EmailField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (DateTimeLocalField, EmailField, HiddenField, IntegerField, SelectField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from grader.errors import Invalid
@@ -57,6 +61,13 @@ def evidence_link():
     return lambda public_id: f"{head}{public_id}{tail}"
 
 
+def meters(row: board.Row) -> Markup:
+    """One <meter> per category, built here: a thousand rows of eight meters through Jinja's escaping took 60 ms."""
+    return Markup("".join(  # noqa: S704 - every value is escaped or a number
+        f'<meter min="0" max="{top:g}" value="{score:g}" title="{escape(label)}">{escape(label)}</meter>'
+        for _name, score, top, label in row.bars))
+
+
 def _ids() -> list[str]:
     return [part for value in request.args.getlist("ids") for part in value.split(",")]
 
@@ -70,7 +81,7 @@ def index():
     filters = board.Filters.parse(args)
     found = board.rows(filters)
     return render_template("dashboard/index.html", filters=filters, rows=found, specs=catalog.specs(),
-                           statuses=board.STATUSES, evidence=evidence_link(), decision_form=DecisionForm())
+                           statuses=board.STATUSES, evidence=evidence_link(), meters=meters)
 
 
 @bp.get("/export.csv")

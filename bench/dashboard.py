@@ -69,7 +69,7 @@ def seed(submissions: int, rng: random.Random) -> dict[str, int]:
             invitation = invitations.invite(invitations.NewInvitation(
                 "saas-api", f"Candidate {candidate}", email, invitations.default_deadline(), 3)).invitation
             counts["invitations"] += 1
-        for attempt in range(attempts):
+        for _ in range(attempts):
             at = start + timedelta(minutes=made * 40)
             sub = Submission(assessment=row, candidate_name=f"Candidate {candidate}", candidate_email=email,
                              repo_url=f"https://git.example.com/c{candidate}.git", ref="main", commit_sha="b" * 40,

@@ -78,6 +78,10 @@ class CloneFailed(GradingFailure):
 class InstallFailed(GradingFailure):
     code = "install_failed"
 
+    def __init__(self, reason: str, log: str = "") -> None:
+        super().__init__(reason)
+        self.log = log  # pip's own output (capped), shown to the candidate beside the reason
+
 
 class GradingTimeout(GradingFailure):
     code = "timed_out"

@@ -1,4 +1,4 @@
-"""The recruiter's dashboard: one row per candidate, filtered, sorted, exported and compared.
+"""The recruiter's dashboard: one row per candidate, filtered, sorted and exported.
 
 A candidate is an assessment plus an e-mail. Their row shows the latest submission
 (earlier attempts stay reachable) or, before anything was submitted, their invitation.
@@ -18,9 +18,9 @@ from typing import Any, Iterable, Mapping
 
 from sqlalchemy import select
 
-from grader.errors import Invalid, NotFound
+from grader.errors import Invalid
 from grader.extensions import db
-from grader.models import Assessment, CheckResult, Decision, GradingRun, Invitation, Submission, SubmissionStatus
+from grader.models import Assessment, Decision, GradingRun, Invitation, Submission, SubmissionStatus
 from grader.models._base import utcnow
 from grader.services import catalog
 from grader.services.verdicts import rule_by_id
@@ -32,7 +32,6 @@ ORDERS = ("asc", "desc")
 # Best first when sorting by verdict ascending: a recruiter reads the strong ones first.
 TONE_RANK = {"good": 0, "neutral": 1, "warning": 2, "critical": 3}
 MAX_QUERY = 200
-COMPARE_MIN, COMPARE_MAX = 2, 4
 
 
 @dataclass(frozen=True)
@@ -167,7 +166,7 @@ def _points(value: float | None) -> str:
     return "" if value is None else f"{round(value, 2):g}"
 
 
-def _shown_score(adjusted: float | None, total: float | None) -> float | None:
+def shown_score(adjusted: float | None, total: float | None) -> float | None:
     return adjusted if adjusted is not None else total
 
 
@@ -215,7 +214,7 @@ def _load(assessment: str | None) -> list[Row]:
     for key, group in by_candidate.items():
         latest = group[-1]
         attempts = tuple(
-            Attempt(s.public_id, s.status.value, _shown_score(s.adjusted_total, s.score_total), s.score_max,
+            Attempt(s.public_id, s.status.value, shown_score(s.adjusted_total, s.score_total), s.score_max,
                     s.created_at, s.completed_at)
             for s in reversed(group)
         )
@@ -330,97 +329,6 @@ def to_csv(found: list[Row]) -> str:
             decision.at if decision else None, len(row.attempts), row.submission_id, row.invitation_id,
         )])
     return out.getvalue()
-
-
-@dataclass(frozen=True)
-class CompareCell:
-    outcome: str  # passed|partial|failed|error|not_run
-    points: float
-    max_points: float
-
-
-@dataclass(frozen=True)
-class CompareCheck:
-    check_id: str
-    title: str
-    category: str
-    cells: tuple[CompareCell | None, ...]  # one per compared submission; None when that run lacks the check
-
-    @property
-    def differs(self) -> bool:
-        return len({c.outcome if c else None for c in self.cells}) > 1
-
-
-@dataclass(frozen=True)
-class CompareColumn:
-    public_id: str
-    name: str
-    email: str
-    assessment: str
-    status: str
-    verdict: dict[str, str] | None
-    findings: tuple[str, ...]
-    score: float | None
-    score_max: float | None
-    categories: dict[str, dict[str, float]]
-
-
-@dataclass(frozen=True)
-class Comparison:
-    columns: tuple[CompareColumn, ...]
-    categories: tuple[str, ...]
-    checks: tuple[CompareCheck, ...]
-
-
-def compare(public_ids: Iterable[str]) -> Comparison:
-    """Two to four submissions side by side: verdicts, scores, categories and every check (two queries)."""
-    wanted = list(dict.fromkeys(p.strip() for p in public_ids if p and p.strip()))
-    if not COMPARE_MIN <= len(wanted) <= COMPARE_MAX:
-        raise Invalid(f"pick between {COMPARE_MIN} and {COMPARE_MAX} submissions to compare (you picked {len(wanted)})",
-                      details={"field": "ids"})
-    found = {
-        sub.public_id: (sub, run, slug)
-        for sub, run, slug in db.session.execute(
-            select(Submission, GradingRun, Assessment.slug)
-            .join(Assessment, Assessment.id == Submission.assessment_id)
-            .outerjoin(GradingRun, GradingRun.id == Submission.result_run_id)
-            .where(Submission.public_id.in_(wanted))
-        )
-    }
-    missing = [p for p in wanted if p not in found]
-    if missing:
-        raise NotFound(f"no submission {', '.join(missing)}")
-    runs = [found[p][1] for p in wanted]
-    checks: dict[int, dict[str, CheckResult]] = {}
-    run_ids = [r.id for r in runs if r is not None]
-    if run_ids:
-        for check in db.session.scalars(select(CheckResult).where(CheckResult.run_id.in_(run_ids)).order_by(CheckResult.id)):
-            checks.setdefault(check.run_id, {})[check.check_id] = check
-    specs = catalog.specs()
-    columns = []
-    for p in wanted:
-        sub, run, slug = found[p]
-        columns.append(CompareColumn(
-            public_id=p, name=sub.candidate_name, email=sub.candidate_email, assessment=slug, status=sub.status.value,
-            verdict=rule_by_id(specs.get(slug), run.verdict) if run else None,
-            findings=tuple(f.get("sentence", "") for f in (run.critical_findings or ())) if run else (),
-            score=_shown_score(run.adjusted_total, run.score_total) if run else None,
-            score_max=run.score_max if run else None, categories=dict(run.categories or {}) if run else {},
-        ))
-    order: dict[str, CheckResult] = {}
-    for run in runs:
-        for check_id, check in (checks.get(run.id, {}) if run else {}).items():
-            order.setdefault(check_id, check)
-    rows_ = tuple(
-        CompareCheck(check_id, first.title or check_id, first.category, tuple(
-            CompareCell(c.outcome, c.points, c.max_points) if (c := checks.get(run.id, {}).get(check_id) if run else None)
-            else None for run in runs))
-        for check_id, first in order.items()
-    )
-    names: dict[str, None] = {}
-    for column in columns:
-        names.update(dict.fromkeys(column.categories))
-    return Comparison(tuple(columns), tuple(names), rows_)
 
 
 def invitation_rows(assessment: str | None = None) -> list[tuple[Invitation, str, int]]:

@@ -128,6 +128,8 @@ def grade(submission_id: int, *, task_id: str | None = None) -> None:
                 run.logs = {**(run.logs or {}), "install": deps.log}
             except InstallFailed as exc:
                 install_error = exc
+                if exc.log:  # pip's output: the candidate reads why beside the reason
+                    run.logs = {**(run.logs or {}), "install": exc.log}
         if install_error is not None:
             outcome = StrategyOutcome(not_run(spec, str(install_error)), notes=f"install failed: {install_error}")
         else:

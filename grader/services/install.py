@@ -192,13 +192,14 @@ class Installer:
         if result.ok:
             return
         output = (result.stderr.strip() or result.stdout.strip())
+        log = _tail(result.stdout + result.stderr)
         if result.verdict.value == "timeout":
-            raise InstallFailed(f"{what} took longer than the install time limit")
+            raise InstallFailed(f"{what} took longer than the install time limit", log)
         if result.verdict.value == "oom":
-            raise InstallFailed(f"{what} ran out of memory")
+            raise InstallFailed(f"{what} ran out of memory", log)
         lines = [ln for ln in output.splitlines() if ln.strip()]
         detail = next((ln for ln in lines if "ERROR" in ln or "limit" in ln), lines[-1] if lines else "no output")
-        raise InstallFailed(f"{what} failed: {detail.strip()[:400]}")
+        raise InstallFailed(f"{what} failed: {detail.strip()[:400]}", log)
 
 
 def _tail(text: str, cap: int = 8000) -> str:

@@ -13,8 +13,8 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, abort, current_app, send_from_directory
-from markupsafe import Markup
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from grader.extensions import csrf, login_manager, talisman
 from grader.services import users

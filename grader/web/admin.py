@@ -10,6 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from grader.errors import Invalid
@@ -22,7 +23,7 @@ html_errors(bp)
 
 _PASSWORD_LENGTH = Length(min=users.MIN_PASSWORD, max=500,
                           message=f"must have at least {users.MIN_PASSWORD} characters (and at most 500)")
-ROLE_CHOICES = [(r.value, r.value.capitalize()) for r in STAFF_ROLES]
+ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in STAFF_ROLES]
 
 
 class NewUserForm(FlaskForm):
@@ -35,7 +36,7 @@ class NewUserForm(FlaskForm):
 
 class UpdateUserForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
-    active = SelectField("Account", choices=[("yes", "Active"), ("no", "Deactivated")])
+    active = SelectField("Account", choices=[SelectChoice("yes", "Active"), SelectChoice("no", "Deactivated")])
     password = PasswordField("New password", validators=[Optional(), _PASSWORD_LENGTH])
     submit = SubmitField("Save")
 

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import FloatField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from grader.errors import ApiError
@@ -46,8 +47,8 @@ class RegradeForm(FlaskForm):
 def _forms(model: evidence.Page, **posted) -> dict:
     forms = {"note_form": NoteForm(formdata=None), "override_form": OverrideForm(formdata=None),
              "regrade_form": RegradeForm(formdata=None), **posted}
-    choices = list(model.check_choices)
-    forms["note_form"].check_id.choices = [("", "the whole submission"), *choices]
+    choices = [SelectChoice(value, label) for value, label in model.check_choices]
+    forms["note_form"].check_id.choices = [SelectChoice("", "the whole submission"), *choices]
     forms["override_form"].check_id.choices = choices
     return forms
 
@@ -69,7 +70,7 @@ def _act(public_id: str, form: FlaskForm, name: str, action, done: str):
     sub = submissions.get_by_public_id(public_id)
     if "check_id" in form:
         run = reports.latest_run(sub)
-        form["check_id"].choices = [("", ""), *((c.check_id, c.check_id) for c in (run.checks if run else []))]
+        form["check_id"].choices = [SelectChoice(""), *(SelectChoice(c.check_id) for c in (run.checks if run else []))]
     if form.validate_on_submit():
         try:
             action(sub, form)

@@ -53,6 +53,17 @@ def test_install_failure_is_a_zero_grade_with_the_reason(grading_app, git_server
         run = submission.runs[-1]
         assert run.score_total == 0
         assert {c.outcome for c in run.checks} == {"not_run"}
+        assert run.verdict == "did-not-run"  # not "critical findings": nothing was checked
+
+
+def test_a_refused_pin_keeps_pips_output_for_the_candidate(grading_app, git_server):
+    with grading_app.app_context():
+        sid = _submit(_published(git_server, "missing-version"))
+        grade(sid)
+        submission = db.session.get(Submission, sid)
+        assert submission.failure_code == "install_failed"
+        assert "downloading wheels failed: ERROR: Could not find a version" in submission.failure_reason
+        assert "0.0.999" in submission.runs[-1].logs["install"]
 
 
 def test_app_that_crashes_on_start_gets_zero_with_logs(grading_app, git_server):

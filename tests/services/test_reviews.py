@@ -4,10 +4,9 @@ import pytest
 
 from grader.errors import Invalid
 from grader.extensions import db
-from grader.models import Submission
+from grader.models import Role, Submission
 from grader.services import reviews
 from grader.services.reports import report
-from grader.models import Role
 from tests.factories import graded_submission
 
 

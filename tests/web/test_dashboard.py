@@ -137,7 +137,7 @@ def test_the_csv_export_has_the_tables_rows(make_staff, candidates, query):
     assert [r["E-mail"] for r in exported] == _emails(table)
     assert [r["Status"] for r in exported] == [r[2] for r in table]
     assert [f'{r["Score"]} / {r["Max"]}' if r["Score"] else "—" for r in exported] == [r[4] for r in table]
-    assert all(cell[3].startswith(r["Verdict"] or "—") for cell, r in zip(table, exported))  # the badge, then findings
+    assert all(cell[3].startswith(r["Verdict"] or "—") for cell, r in zip(table, exported, strict=True))  # the badge, then findings
 
 
 def test_the_csv_export_neutralises_formulas(app, make_staff):

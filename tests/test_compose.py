@@ -80,6 +80,12 @@ services:
         assert up.returncode == 0, up.stderr[-4000:]
         url = f"http://127.0.0.1:{port}"
         _wait_healthy(url)
+        # The production image serves the pages: npm packages copied in, session cookie Secure and HttpOnly.
+        page = httpx.get(f"{url}/login", timeout=10)
+        assert page.status_code == 200 and "Sign in" in page.text
+        cookie = page.headers["set-cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie, cookie
+        assert httpx.get(f"{url}/static/vendor/pico.min.css", timeout=10).status_code == 200
         key = _compose("exec", "-T", "api", "grader", "keys", "create", "--role", "interviewer", env=env, files=files)
         assert key.returncode == 0, key.stderr
         headers = {"Authorization": f"Bearer {key.stdout.strip()}"}

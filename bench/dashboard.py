@@ -3,8 +3,10 @@
 Seeds 1,000 graded saas-api submissions (about 45 check results each, some candidates
 with several attempts, invitations without submissions, decisions) into a fresh
 database, starts the real API under gunicorn, signs in as a recruiter and times
-200 sequential GET /dashboard/?assessment=saas-api and 50 CSV exports.
-The target is p95 <= 150 ms for the page: a recruiter opens it many times a day,
+200 sequential GET /dashboard/?assessment=saas-api and 50 CSV exports; then, as an
+interviewer, the evidence page of one submission (failed checks carry transcripts),
+and, anonymously, a candidate's portal page.
+The target is p95 <= 150 ms for the dashboard: a recruiter opens it many times a day,
 and its query count must not grow with the number of candidates.
 
     python bench/dashboard.py                      # SQLite in a temp instance folder
@@ -35,6 +37,10 @@ from tests.conftest import grader_env  # noqa: E402
 TARGET_P95_MS = 150.0
 PASSWORD = "bench-recruiter-password"
 OUTCOMES = ("passed",) * 8 + ("failed", "partial")
+# What a failed black-box check carries: the last HTTP exchanges of its test.
+TRANSCRIPT = [{"method": "GET", "path": f"/api/v1/projects/{n}", "request": None, "status": 200,
+               "content_type": "application/json", "response": '{"id": %d, "name": "other tenant"}' % n, "ms": 3.1}
+              for n in range(8)]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -66,8 +72,10 @@ def seed(submissions: int, rng: random.Random) -> dict[str, int]:
         email = f"candidate{candidate}@example.com"
         invitation = None
         if candidate % 3 == 0:
-            invitation = invitations.invite(invitations.NewInvitation(
-                "saas-api", f"Candidate {candidate}", email, invitations.default_deadline(), 3)).invitation
+            issued = invitations.invite(invitations.NewInvitation(
+                "saas-api", f"Candidate {candidate}", email, invitations.default_deadline(), 3))
+            invitation = issued.invitation
+            counts.setdefault("link", issued.token)
             counts["invitations"] += 1
         for _ in range(attempts):
             at = start + timedelta(minutes=made * 40)
@@ -88,7 +96,7 @@ def seed(submissions: int, rng: random.Random) -> dict[str, int]:
                                "category": check.category, "weight": check.weight, "max_points": round(share, 4),
                                "points": round(points, 4), "outcome": outcomes[check.id], "duration_s": 0.2,
                                "message": "" if outcomes[check.id] == "passed" else "expected 404, got 200",
-                               "output": "", "evidence": []})
+                               "output": "", "evidence": [] if outcomes[check.id] == "passed" else [{"transcript": TRANSCRIPT}]})
             verdict = decide(spec, [CheckState(k, v) for k, v in outcomes.items()], total, 100.0)
             run = GradingRun(submission=sub, attempt=1, status="completed", score_total=round(total, 2),
                              adjusted_total=round(total, 2), score_max=100.0, categories=categories,
@@ -99,6 +107,7 @@ def seed(submissions: int, rng: random.Random) -> dict[str, int]:
             sub.result_run_id = run.id
             db.session.execute(insert(CheckResult), [{**c, "run_id": run.id} for c in checks])
             counts["checks"] += len(checks)
+            counts["sample"] = sub.public_id
             made += 1
         if candidate % 5 == 0:
             db.session.add(Decision(assessment_slug="saas-api", candidate_email=email,
@@ -114,15 +123,16 @@ def seed(submissions: int, rng: random.Random) -> dict[str, int]:
         counts["invitations"] += 1
     reviews.decide_candidate("saas-api", "invitee0@example.com", "hold", "waiting", reviews.Author(label="bench"))
     create_user(NewUser("recruiter@example.com", "recruiter", PASSWORD, "Bench Recruiter"))
+    create_user(NewUser("interviewer@example.com", "interviewer", PASSWORD, "Bench Interviewer"))
     counts["candidates"] = candidate + submissions // 10
     return counts
 
 
-def sign_in(url: str) -> httpx.Client:
+def sign_in(url: str, email: str = "recruiter@example.com") -> httpx.Client:
     client = httpx.Client(base_url=url, timeout=30)
     page = client.get("/login").text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"email": "recruiter@example.com", "password": PASSWORD, "csrf_token": token})
+    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302, response.text[:500]
     return client
 
@@ -180,9 +190,18 @@ def main() -> None:
         exports, csv_size = timed(client, "/dashboard/export.csv?assessment=saas-api", args.exports)
         filtered, filtered_size = timed(client, "/dashboard/?assessment=saas-api&verdict=critical&sort=score&order=asc", 50)
         client.close()
+        interviewer = sign_in(url, "interviewer@example.com")
+        timed(interviewer, f"/submissions/{counts['sample']}", 5)
+        evidence, evidence_size = timed(interviewer, f"/submissions/{counts['sample']}", 100)
+        interviewer.close()
+        with httpx.Client(base_url=url, timeout=30) as candidate:
+            timed(candidate, f"/i/{counts['link']}", 5)
+            portal, portal_size = timed(candidate, f"/i/{counts['link']}", 100)
     report("GET /dashboard/?assessment=saas-api", pages, page_size, TARGET_P95_MS)
     report("GET /dashboard/export.csv", exports, csv_size)
     report("GET /dashboard/ filtered + sorted", filtered, filtered_size)
+    report("GET /submissions/<id> (interviewer)", evidence, evidence_size)
+    report("GET /i/<link> (candidate portal)", portal, portal_size)
 
 
 if __name__ == "__main__":

@@ -66,3 +66,14 @@ def test_cli_creates_the_first_admin(runner):
     result = runner.invoke(main, args=["users", "create", "--role", "admin", "--password", PASSWORD, "root@example.com"])
     assert result.exit_code == 0, result.output
     assert "created admin root@example.com" in result.output
+
+
+def test_a_session_past_its_lifetime_is_refused(app, make_staff):
+    """The signed cookie carries its age; the server refuses it once the lifetime has passed."""
+    import time
+    from datetime import timedelta
+
+    client = make_staff("recruiter")
+    app.permanent_session_lifetime = timedelta(seconds=1)
+    time.sleep(2.1)
+    assert client.get("/dashboard/").status_code == 302

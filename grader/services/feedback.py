@@ -33,6 +33,7 @@ STATUS_WORDS = {
     S.COMPLETED: "Graded",
     S.FAILED: "Could not be graded",
 }
+NEEDS_FIX = "Finished, but nothing could be tested: see what to fix"
 OUTCOME_WORDS = {"passed": "passed", "partial": "partly passed", "failed": "failed", "error": "failed", "not_run": "not run"}
 INSTALL_LOG_LINES = 15
 APP_LOG_LINES = 30
@@ -91,6 +92,7 @@ class SubmissionView:
     commit: str  # short SHA once cloned, else ""
     status: str  # SubmissionStatus value
     words: str  # the status in words
+    attention: bool  # finished, but only the candidate can fix why nothing was tested
     terminal: bool  # no more changes to poll for
     stages: tuple[Stage, ...]
     problem: Problem | None  # a failure, told so the candidate can act on it
@@ -139,12 +141,14 @@ def for_candidate(submission: Submission, spec: AssessmentSpec) -> SubmissionVie
     """What the candidate may see of one submission."""
     run = submission.result_run if submission.status is S.COMPLETED else None
     feedback = spec.candidate_feedback
+    found = problem(submission)
+    attention = submission.status is S.COMPLETED and found is not None
     return SubmissionView(
         public_id=submission.public_id, submitted_at=submission.created_at,
         repo_url=_cap(inert(submission.repo_url), 300), ref=_cap(inert(submission.ref), 120),
         commit=(submission.commit_sha or "")[:12], status=submission.status.value,
-        words=STATUS_WORDS[submission.status], terminal=submission.status.terminal,
-        stages=stages(submission), problem=problem(submission),
+        words=NEEDS_FIX if attention else STATUS_WORDS[submission.status], attention=attention,
+        terminal=submission.status.terminal, stages=stages(submission), problem=found,
         score=_score(run, spec) if run is not None and feedback.score else None,
         checks=_checks(run) if run is not None and feedback.checks else (),
     )

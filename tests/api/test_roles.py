@@ -88,6 +88,14 @@ def test_regrade_needs_interviewer(client, keys, graded):
     assert response.json["status"] == "queued"
 
 
+def test_a_regrade_through_the_api_is_recorded_with_its_reason(client, keys, graded):
+    body = {"reason": "the candidate's ref moved"}
+    assert client.post(f"/api/v1/submissions/{graded}/regrade", json=body, headers=auth(keys["interviewer"])).status_code == 202
+    report = client.get(f"/api/v1/submissions/{graded}/report", headers=auth(keys["interviewer"])).json
+    regrade = report["annotations"][-1]
+    assert regrade["kind"] == "regrade" and regrade["body"] == "the candidate's ref moved" and regrade["by"].startswith("API key")
+
+
 def test_recruiter_lists_submissions_paginated(client, keys, graded, submit):
     submit(keys["recruiter"])
     body = client.get("/api/v1/submissions?per_page=1", headers=auth(keys["recruiter"])).json

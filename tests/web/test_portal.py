@@ -281,6 +281,7 @@ def test_an_install_failure_names_the_refused_requirements_line(app, client, inv
     assert "Your dependencies could not be installed" in words
     assert "requirements.txt line 3 is not allowed: 'git+https://example.com/evil.git'" in words
     assert "pip line 40" in words and "pip line 26" in words and "pip line 25 " not in words  # last 15 lines
+    assert "Finished, but nothing could be tested" in words  # not a bare "Graded", which reads as success
 
 
 def test_an_app_that_never_became_healthy_shows_why_and_its_startup_log(app, client, invite):

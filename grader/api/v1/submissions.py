@@ -9,7 +9,7 @@ from grader.api.schemas import SubmissionIn, page_args, parse
 from grader.api.v1 import bp
 from grader.errors import NotFound
 from grader.models import Role, Submission
-from grader.services import reports
+from grader.services import reports, reviews
 from grader.services import submissions as service
 
 
@@ -62,5 +62,10 @@ def get_report(public_id: str):
 @bp.post("/submissions/<public_id>/regrade")
 @require(Role.INTERVIEWER)
 def regrade(public_id: str):
-    submission = service.regrade(_visible(public_id))
+    """Queue a new run; the reason (optional JSON {"reason": ...}) is recorded with the key that asked."""
+    body = request.get_json(silent=True) if request.content_length else None
+    reason = (body or {}).get("reason") if isinstance(body, dict) else None
+    key = current_key()
+    submission = reviews.regrade(_visible(public_id), str(reason or "requested through the API"),
+                                 reviews.Author(label=f"API key {key.prefix} ({key.label or key.role})"))
     return jsonify(reports.status_view(submission)), 202

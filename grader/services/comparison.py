@@ -1,6 +1,6 @@
 """Two to four submissions side by side: verdicts, scores, categories and every check.
 
-Read with two queries (the submissions with the runs that count, then their check results).
+Read with three queries (the submissions with the runs that count, their check results, their overrides).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from grader.errors import Invalid, NotFound
 from grader.extensions import db
-from grader.models import Assessment, CheckResult, GradingRun, Submission
+from grader.models import Annotation, Assessment, CheckResult, GradingRun, Submission
 from grader.services import catalog
 from grader.services.dashboard import shown_score
 from grader.services.verdicts import rule_by_id
@@ -81,9 +81,13 @@ def compare(public_ids: Iterable[str]) -> Comparison:
     runs = [found[p][1] for p in wanted]
     checks: dict[int, dict[str, CheckResult]] = {}
     run_ids = [r.id for r in runs if r is not None]
+    overridden: dict[tuple[int, str], float] = {}  # (run, check) -> points an interviewer set, newest last
     if run_ids:
         for check in db.session.scalars(select(CheckResult).where(CheckResult.run_id.in_(run_ids)).order_by(CheckResult.id)):
             checks.setdefault(check.run_id, {})[check.check_id] = check
+        for note in db.session.scalars(select(Annotation).where(Annotation.run_id.in_(run_ids), Annotation.kind == "override")
+                                       .order_by(Annotation.id)):
+            overridden[(note.run_id, note.check_id)] = note.points
     specs = catalog.specs()
     columns = []
     for p in wanted:
@@ -101,7 +105,8 @@ def compare(public_ids: Iterable[str]) -> Comparison:
             order.setdefault(check_id, check)
     rows_ = tuple(
         CompareCheck(check_id, first.title or check_id, first.category, tuple(
-            CompareCell(c.outcome, c.points, c.max_points) if (c := checks.get(run.id, {}).get(check_id) if run else None)
+            CompareCell(c.outcome, overridden.get((run.id, check_id), c.points), c.max_points)
+            if (c := checks.get(run.id, {}).get(check_id) if run else None)
             else None for run in runs))
         for check_id, first in order.items()
     )

@@ -199,6 +199,20 @@ def test_compare_two_submissions_side_by_side(make_staff, candidates):
     assert comma.status_code == 200
 
 
+def test_compare_shows_an_interviewers_override(app, make_staff, candidates):
+    from grader.extensions import db
+    from grader.services import reviews
+    from grader.services.submissions import get_by_public_id
+
+    with app.app_context():
+        reviews.override(get_by_public_id(candidates["bob"]), "get-note", 20, "fixture data was wrong", reviews.Author(label="ivan"))
+        db.session.commit()
+    client = make_staff("recruiter")
+    page = html.unescape(client.get(f"/dashboard/compare?ids={candidates['ada_latest']}&ids={candidates['bob']}").get_data(as_text=True))
+    checks = {row[0].split()[0]: row[2:] for row in table_rows(page[page.find("<h2>Checks"):])}
+    assert checks["get-note"] == ["passed 32/32", "failed 20/32"]
+
+
 @pytest.mark.parametrize("count", [1, 5])
 def test_compare_refuses_fewer_than_two_or_more_than_four(app, make_staff, candidates, count):
     with app.app_context():

@@ -18,15 +18,22 @@ from wtforms.validators import DataRequired, Length
 from grader.errors import Forbidden, Invalid
 from grader.models import Invitation
 from grader.services import catalog, feedback, handout, invitations
+from grader.services.untrusted import inert
 from grader.web.common import html_errors
 
 bp = Blueprint("portal", __name__, url_prefix="/i")
 html_errors(bp)
 
 
+def _inert(value: str | None) -> str | None:
+    """Control characters never enter a submission, nor come back in a re-filled form."""
+    return inert(value).strip() if value else value
+
+
 class SubmitForm(FlaskForm):
-    repo_url = URLField("Repository URL", validators=[DataRequired("Enter your repository's URL."), Length(max=2048)])
-    ref = StringField("Branch, tag or commit", default="main", validators=[Length(max=255)])
+    repo_url = URLField("Repository URL", filters=[_inert],
+                        validators=[DataRequired("Enter your repository's URL."), Length(max=2048)])
+    ref = StringField("Branch, tag or commit", default="main", filters=[_inert], validators=[Length(max=255)])
     submit = SubmitField("Submit for grading")
 
 

@@ -326,3 +326,14 @@ def test_hostile_text_from_a_submission_renders_inert(app, client, invite):
         html = page(client, token, path)
         assert "<script>alert(1)</script>" not in html and "\x1b" not in html
         assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 4
+
+
+def test_a_refused_url_is_echoed_inert(app, client, invite):
+    """A hostile URL comes back in the refusal message: escaped, and without its terminal escapes."""
+    _, token = invite()
+    html_page = page(client, token)
+    bad = "ftp://x/\x1b[2J<script>alert(1)</script>"
+    answer = client.post(f"/i/{token}/submissions", data={"csrf_token": csrf_of(html_page), "repo_url": bad, "ref": "main"})
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert "<script>alert(1)" not in body and "\x1b" not in body

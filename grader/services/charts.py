@@ -17,8 +17,11 @@ from grader.services.untrusted import inert
 _STYLE = Style(background="white", plot_background="white", font_family="sans-serif",
                colors=("#9aa6b2", "#6b7785", "#3a4450", "#8fb3f0", "#3c6fd1", "#163f8f"))
 _OPTIONS = dict(js=[], disable_xml_declaration=True, style=_STYLE, width=820, height=400, explicit_size=True,
-                legend_at_bottom=True, legend_at_bottom_columns=3, print_values=False, show_minor_x_labels=False,
-                truncate_label=24, truncate_legend=30)
+                legend_at_bottom=True, legend_at_bottom_columns=3, print_values=False,
+                truncate_label=24, truncate_legend=40)
+# One colour per app (starter grey, candidate blue); requests/s dashed beside p95 solid.
+_TIMELINE_STYLE = Style(background="white", plot_background="white", font_family="sans-serif",
+                        colors=("#6b7785", "#3c6fd1", "#6b7785", "#3c6fd1"))
 
 
 def _svg(chart) -> bytes:
@@ -67,11 +70,15 @@ def timeline_chart(timeline: dict[str, list[dict]]) -> bytes:
                                        if _num(e.get("t")) is not None and _num(e.get(metric)) is not None]
     if not any(points.values()):
         return no_data("Load timeline")
-    chart = pygal.XY(**_OPTIONS, title="Mixed load over time", x_title="seconds", y_title="p95 (ms)",
-                     show_dots=False, stroke_style={"width": 2})
-    for (label, metric), values in points.items():
-        name = f"{label} p95 (ms)" if metric == "p95" else f"{label} requests/s"
-        chart.add(inert(name), values, secondary=metric == "rps")
+    idle = [label for label in ("starter", "candidate") if not points[(label, "p95")]]
+    title = "Mixed load over time" + (f" ({' and '.join(idle)}: no request finished)" if idle else "")
+    chart = pygal.XY(**{**_OPTIONS, "style": _TIMELINE_STYLE, "legend_at_bottom_columns": 2}, title=title,
+                     x_title="seconds", y_title="p95 (ms), solid", show_dots=False)
+    for metric in ("p95", "rps"):  # colours follow this order: _TIMELINE_STYLE
+        for label in ("starter", "candidate"):
+            name = f"{label} p95 (ms)" if metric == "p95" else f"{label} requests/s (right axis)"
+            dashed = {"width": 2, "dasharray": "6, 4"} if metric == "rps" else {"width": 2}
+            chart.add(inert(name), points[(label, metric)], secondary=metric == "rps", stroke_style=dashed)
     return _svg(chart)
 
 

@@ -137,8 +137,9 @@ def new_invitation():
         try:
             issued = invitations.invite(invitations.NewInvitation(form.assessment.data, form.name.data, form.email.data,
                                                                   form.deadline.data, form.attempts.data), by_user=current_user)
-            return render_template("dashboard/invitation_created.html", invitation=issued.invitation,
+            page = render_template("dashboard/invitation_created.html", invitation=issued.invitation,
                                    link=invitation_url(issued.token))
+            return page, 201, {"Cache-Control": "no-store"}  # the link is a secret shown once
         except Invalid as exc:
             flash(exc.message, "error")
     return render_template("dashboard/invitation_new.html", form=form), 422 if form.is_submitted() else 200

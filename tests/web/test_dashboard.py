@@ -237,7 +237,7 @@ def test_creating_an_invitation_shows_the_link_once(make_staff):
     response = client.post("/dashboard/invitations/new", data={
         "name": "Grace Hopper", "email": "Grace@Example.com", "assessment": "notes-api", "deadline": deadline,
         "attempts": "2", "csrf_token": csrf_of(form)})
-    assert response.status_code == 200
+    assert response.status_code == 201 and response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)
     assert "this link will not be shown again" in page
     link = re.search(r'readonly value="(http://localhost/i/[^"]+)"', page).group(1)

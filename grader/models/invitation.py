@@ -6,18 +6,17 @@ hash is enough); everything the candidate does goes through that link.
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grader.extensions import db
-from grader.models._base import utcnow
+from grader.models._base import public_id, utcnow
 
 
 def new_invitation_id() -> str:
-    return "inv_" + secrets.token_urlsafe(9).replace("-", "x").replace("_", "y")
+    return public_id("inv", 9)
 
 
 class Invitation(db.Model):

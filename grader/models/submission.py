@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grader.extensions import db
-from grader.models._base import utcnow
+from grader.models._base import public_id, utcnow
 
 
 class SubmissionStatus(str, enum.Enum):
@@ -36,7 +35,7 @@ class FailureCode(str, enum.Enum):
 
 
 def new_public_id() -> str:
-    return "sub_" + secrets.token_urlsafe(12).replace("-", "x").replace("_", "y")
+    return public_id("sub", 12)
 
 
 class Submission(db.Model):

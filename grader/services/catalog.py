@@ -42,6 +42,11 @@ def spec_for(slug: str, *, fresh: bool = False) -> AssessmentSpec:
     return found[slug]
 
 
+def spec_or_none(slug: str) -> AssessmentSpec | None:
+    """The spec, or None when the assessment has left the catalog (its stored results are still shown)."""
+    return specs().get(slug)
+
+
 def row_for(spec: AssessmentSpec) -> Assessment:
     """The database row for exactly this content, made on first use."""
     row = db.session.scalar(

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from grader.errors import Invalid
 from grader.models import Annotation, CheckResult, GradingRun, Role, Submission
 from grader.services import catalog, reports
 from grader.services.evidence_perf import PerfSection, check_figures, perf_section
@@ -271,18 +270,11 @@ def diff_files(entries: list[Any] | None) -> tuple[DiffFile, ...]:
     return tuple(files)
 
 
-def _spec(submission: Submission):
-    try:
-        return catalog.spec_for(submission.assessment.slug)
-    except Invalid:
-        return None  # the assessment left the catalog: show what was stored
-
-
 def page(submission: Submission, role: Role) -> Page:
     """The page model: recruiters get verdict, score, signals and outcomes; interviewers everything."""
     full = role.at_least(Role.INTERVIEWER)
     run = reports.latest_run(submission)
-    spec = _spec(submission)
+    spec = catalog.spec_or_none(submission.assessment.slug)  # None: show what was stored
     attempts = {r.id: r.attempt for r in submission.runs}
     notes = tuple(_note(a, attempts) for a in submission.annotations)
     titles = {c.check_id: inert(c.title or c.check_id) for c in (run.checks if run else [])}

@@ -19,6 +19,7 @@ from grader.extensions import db
 from grader.models import ApiKey, Invitation, Submission, User
 from grader.models._base import utcnow
 from grader.services import catalog
+from grader.services.reports import iso
 from grader.services.users import normalise_email
 
 OUR_FAILURES = ("sandbox_error", "internal_error")  # the grader's fault: the attempt is given back
@@ -158,10 +159,6 @@ def list_invitations(assessment: str | None = None) -> list[Invitation]:
     return list(db.session.scalars(query))
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() + "Z" if value else None
-
-
 def view(invitation: Invitation) -> dict:
     """The invitation as the API shows it (never the link's secret: only its hash is stored)."""
     current = state(invitation)
@@ -169,11 +166,11 @@ def view(invitation: Invitation) -> dict:
         "id": invitation.public_id,
         "assessment": invitation.assessment_slug,
         "candidate": {"name": invitation.candidate_name, "email": invitation.candidate_email},
-        "deadline": _iso(invitation.deadline),
+        "deadline": iso(invitation.deadline),
         "attempts_allowed": invitation.attempts_allowed,
         "attempts_used": current.attempts_used,
         "status": "revoked" if invitation.revoked_at else "expired" if current.deadline_passed else "open",
-        "opened_at": _iso(invitation.opened_at),
-        "created_at": _iso(invitation.created_at),
+        "opened_at": iso(invitation.opened_at),
+        "created_at": iso(invitation.created_at),
         "submissions": [s.public_id for s in invitation.submissions],
     }

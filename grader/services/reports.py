@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.errors import Invalid
 from grader.models import GradingRun, Role, Submission
 from grader.services import catalog
 from grader.services.verdicts import rule_by_id
 
 
-def _iso(value) -> str | None:
+def iso(value) -> str | None:
+    """A stored (naive UTC) time as ISO 8601 with a Z, as every API answer shows times."""
     return value.isoformat() + "Z" if value else None
 
 
@@ -32,8 +32,8 @@ def status_view(submission: Submission) -> dict[str, Any]:
         "id": submission.public_id,
         "assessment": submission.assessment.slug,
         "status": submission.status.value,
-        "created_at": _iso(submission.created_at),
-        "updated_at": _iso(submission.updated_at),
+        "created_at": iso(submission.created_at),
+        "updated_at": iso(submission.updated_at),
     }
 
 
@@ -47,7 +47,7 @@ def summary_view(submission: Submission) -> dict[str, Any]:
         commit=submission.commit_sha,
         failure_code=submission.failure_code,
         failure_reason=submission.failure_reason,
-        completed_at=_iso(submission.completed_at),
+        completed_at=iso(submission.completed_at),
         score=_score(run),
         verdict=verdict_view(submission, run),
     )
@@ -57,11 +57,7 @@ def summary_view(submission: Submission) -> dict[str, Any]:
 def verdict_view(submission: Submission, run: GradingRun | None) -> dict[str, str] | None:
     if run is None or not run.verdict:
         return None
-    try:
-        spec = catalog.spec_for(submission.assessment.slug)
-    except Invalid:
-        spec = None
-    return rule_by_id(spec, run.verdict)
+    return rule_by_id(catalog.spec_or_none(submission.assessment.slug), run.verdict)
 
 
 def _score(run: GradingRun | None) -> dict[str, Any] | None:
@@ -85,10 +81,7 @@ def report(submission: Submission, role: Role) -> dict[str, Any]:
     body["assessment_version"] = submission.assessment.version
     body["attempts"] = submission.attempts
     body["critical_findings"] = list(run.critical_findings or []) if run else []
-    try:
-        spec = catalog.spec_for(submission.assessment.slug)
-    except Invalid:
-        spec = None
+    spec = catalog.spec_or_none(submission.assessment.slug)
     checks = []
     for check in run.checks if run else []:
         check_spec = spec.check(check.check_id) if spec else None
@@ -110,10 +103,10 @@ def report(submission: Submission, role: Role) -> dict[str, Any]:
     seconds = (run.stage_seconds if run else None) or {}
     body["timings"] = {k: seconds.get(k) for k in ("clone", "install", "test", "score", "total")}
     if full:
-        body["timeline"] = [{"status": e.status, "at": _iso(e.at), "detail": e.detail} for e in submission.events]
+        body["timeline"] = [{"status": e.status, "at": iso(e.at), "detail": e.detail} for e in submission.events]
         body["annotations"] = [
             {"kind": a.kind, "check_id": a.check_id, "run_attempt": _attempt(submission, a.run_id), "body": a.body,
-             "points": a.points, "by": a.author_label, "at": _iso(a.created_at)}
+             "points": a.points, "by": a.author_label, "at": iso(a.created_at)}
             for a in submission.annotations
         ]
         body["run"] = (

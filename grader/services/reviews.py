@@ -61,9 +61,8 @@ def apply_result(run: GradingRun) -> None:
         states.append(CheckState(check.check_id, check.outcome,
                                  overridden_to_full=override is not None and points >= check.max_points - 1e-9))
     run.adjusted_total = round(total, 2)
-    try:
-        spec = catalog.spec_for(run.submission.assessment.slug)
-    except Invalid:
+    spec = catalog.spec_or_none(run.submission.assessment.slug)
+    if spec is None:
         return  # the assessment left the catalog: keep the stored verdict
     verdict = decide(spec, states, run.adjusted_total, run.score_max)
     run.verdict = verdict.id

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from celery import Celery, Task
 from flask import Flask
 
 from grader.config import Config, from_environment
@@ -34,8 +35,6 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from workers.celery_app import celery_init_app
-
     celery_init_app(app)
 
     from grader.api import register_api
@@ -44,3 +43,23 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     register_api(app)
     register_web(app)
     return app
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Bind Celery to the app, as Flask's own ``examples/celery`` does.
+
+    Every task runs inside the app context, so services use ``db.session`` and
+    ``current_app.config`` exactly as they do in a request.  The API only sends
+    tasks by name; the worker (``workers.worker``) is what imports the tasks.
+    """
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(app.config["CELERY"])
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app

@@ -120,7 +120,8 @@ def assessments_validate(folders: tuple[str, ...]) -> None:
     """Check assessment.yaml files against the schema (all on the search path by default)."""
     from pathlib import Path
 
-    from grader.specs import SpecError, load_spec, search_path
+    from grader.services import catalog
+    from grader.specs import SpecError, search_path
 
     if not folders:
         roots = search_path(current_app.config["GRADER_ASSESSMENTS_PATH"])
@@ -128,7 +129,7 @@ def assessments_validate(folders: tuple[str, ...]) -> None:
     failed = False
     for folder in folders:
         try:
-            spec = load_spec(Path(folder))
+            spec = catalog.load(Path(folder)).spec
             click.echo(f"ok   {spec.slug} v{spec.version}: {len(spec.checks)} checks, {len(spec.categories)} categories")
         except SpecError as exc:
             failed = True

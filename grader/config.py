@@ -61,6 +61,17 @@ class Config:
         if self.CELERY["broker_url"].startswith(("redis://", "rediss://")):
             # An unacknowledged grading is redelivered only after this long: longer than any grading.
             self.CELERY["broker_transport_options"] = {"visibility_timeout": soft + 300}
+        # Two queues: timed gradings (an assessment's data says ``timed: true``) are consumed one
+        # at a time per host by their own worker; everything else by the functional worker(s).
+        self.GRADER_QUEUE_FUNCTIONAL = os.environ.get("GRADER_QUEUE_FUNCTIONAL", "grading")
+        self.GRADER_QUEUE_TIMED = os.environ.get("GRADER_QUEUE_TIMED", "grading-timed")
+        self.CELERY["task_default_queue"] = self.GRADER_QUEUE_FUNCTIONAL
+        # State shared by every worker process of one host (they must all see this directory): the
+        # host lock (services/timing.py) and the starter baselines measured on this host (services/baselines.py).
+        self.GRADER_HOST_DIR = os.environ.get("GRADER_HOST_DIR", str(instance / "host"))
+        self.GRADER_HOST_WAIT_S = _int("GRADER_HOST_WAIT_S", soft // 2)
+        # Reuse a starter's figures measured earlier on this host while a short probe agrees (off: measure every run).
+        self.GRADER_BASELINE_CACHE = _bool("GRADER_BASELINE_CACHE", True)
         # Cloning: what a submitted URL may be.
         self.GRADER_ALLOW_LOCAL_REPOS = _bool("GRADER_ALLOW_LOCAL_REPOS", False)
         self.GRADER_CLONE_ALLOWED_HOSTS = _list("GRADER_CLONE_ALLOWED_HOSTS")

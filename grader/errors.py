@@ -16,7 +16,18 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
+
+
+class FailureCode(str, enum.Enum):
+    """Why a submission ended ``failed`` (stored as the value); the first two are the candidate's."""
+
+    CLONE_FAILED = "clone_failed"
+    INSTALL_FAILED = "install_failed"
+    TIMED_OUT = "timed_out"
+    SANDBOX_ERROR = "sandbox_error"
+    INTERNAL_ERROR = "internal_error"
 
 
 class GraderError(Exception):
@@ -64,7 +75,7 @@ class Invalid(ApiError):
 class GradingFailure(GraderError):
     """The submission ends ``failed`` with this code and a sentence a person understands."""
 
-    code = "internal_error"
+    code = FailureCode.INTERNAL_ERROR
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -72,11 +83,11 @@ class GradingFailure(GraderError):
 
 
 class CloneFailed(GradingFailure):
-    code = "clone_failed"
+    code = FailureCode.CLONE_FAILED
 
 
 class InstallFailed(GradingFailure):
-    code = "install_failed"
+    code = FailureCode.INSTALL_FAILED
 
     def __init__(self, reason: str, log: str = "") -> None:
         super().__init__(reason)
@@ -84,8 +95,8 @@ class InstallFailed(GradingFailure):
 
 
 class GradingTimeout(GradingFailure):
-    code = "timed_out"
+    code = FailureCode.TIMED_OUT
 
 
 class SandboxFailure(GradingFailure):
-    code = "sandbox_error"
+    code = FailureCode.SANDBOX_ERROR

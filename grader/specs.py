@@ -1,8 +1,10 @@
 """Assessment definitions: ``assessments/<slug>/assessment.yaml`` read through one schema.
 
 Assessments are data: what to start, which limits, which checks and weights.
-Code appears only as a named strategy (see ``grader.strategies``).  The database
-keeps a slug and a content hash, never a copy of any of this.
+Code appears only as a named strategy (see ``grader.strategies``); this module
+knows nothing of strategies, so the catalog (``grader.services.catalog``), the
+one loader above both, checks the name and the strategy's options.  The
+database keeps a slug and a content hash, never a copy of any of this.
 """
 
 from __future__ import annotations
@@ -175,6 +177,8 @@ class AssessmentSpec(_Strict):
     title: str
     summary: str = ""
     strategy: str = "service-tester"
+    # Measures speed: graded on the timed queue (one at a time per host) while holding the host alone.
+    timed: bool = False
     brief: str = "brief.md"
     app: AppSpec
     install: InstallSpec = InstallSpec()
@@ -182,7 +186,7 @@ class AssessmentSpec(_Strict):
     quality: QualitySpec = QualitySpec()
     categories: dict[str, CategorySpec]
     checks: list[CheckSpec]
-    options: dict[str, Any] = {}  # strategy-specific data (load profiles, seeds, ...)
+    options: dict[str, Any] = {}  # strategy-specific data (load profiles, seeds, ...), parsed by the strategy
     # Images the strategy starts besides runner and tester: name -> folder with a Dockerfile
     # (FROM the BASE_IMAGE build argument), built once per content hash.
     images: dict[str, str] = {}
@@ -239,13 +243,6 @@ class AssessmentSpec(_Strict):
             raise ValueError("quality.data_scan needs app.data_dir")
         if not (self.folder / self.tester.suite).is_dir():
             raise ValueError(f"hidden suite folder {self.tester.suite!r} is missing")
-        from grader.strategies import STRATEGIES
-
-        if self.strategy not in STRATEGIES:
-            raise ValueError(f"unknown strategy {self.strategy!r}; known: {sorted(STRATEGIES)}")
-        validate_options = getattr(STRATEGIES[self.strategy], "validate_options", None)
-        if validate_options is not None:
-            validate_options(self)  # raises ValueError naming what is wrong
         return self
 
     @property
@@ -295,16 +292,3 @@ def load_spec(folder: Path) -> AssessmentSpec:
 
 def search_path(setting: str) -> list[Path]:
     return [Path(p) for p in setting.split(os.pathsep) if p]
-
-
-def discover(setting: str) -> dict[str, AssessmentSpec]:
-    """Every valid assessment under the search path, by slug (the first folder wins)."""
-    found: dict[str, AssessmentSpec] = {}
-    for root in search_path(setting):
-        if not root.is_dir():
-            continue
-        for folder in sorted(root.iterdir()):
-            if (folder / "assessment.yaml").is_file():
-                spec = load_spec(folder)
-                found.setdefault(spec.slug, spec)
-    return found

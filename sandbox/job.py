@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from sandbox.layout import SANDBOX_USER
+
 
 class Verdict(str, enum.Enum):
     """How a sandboxed process ended, as a person would say it."""
@@ -41,7 +43,7 @@ class Mount:
     that talks to the host's Docker socket (bind paths would be the host's).
     """
 
-    volume: str  # Docker volume name (made with DockerSandbox.volume_from_dir etc.)
+    volume: str  # Docker volume name (made through a RunScope or the Sandbox volume methods)
     target: str  # absolute path inside the container
     read_only: bool = True  # candidate code never gets to write grader inputs
 
@@ -59,13 +61,12 @@ class SandboxJob:
     network: str | None = None  # None: no network at all; else a network made by network()
     network_alias: str | None = None  # DNS name on that network (for services)
     egress: bool = False  # True only for dependency downloads: default bridge network
-    user: str = "10001:10001"  # never root
+    user: str = SANDBOX_USER  # never root
     writable_paths: tuple[str, ...] = ()  # extra size-capped tmpfs mounts (besides /tmp)
     result_path: str | None = None  # file to take out after the run (must live on a Mount)
     result_max_bytes: int = 5_000_000  # larger result files are refused
     labels: tuple[tuple[str, str], ...] = ()  # extra labels (run id, stage) for cleanup
     runtime: str | None = None  # e.g. "runsc" for gVisor; None uses the daemon default
-    files: tuple[tuple[str, bytes], ...] = ()  # small files placed before start (path, content)
 
     def env_dict(self) -> dict[str, str]:
         return dict(self.env)

@@ -31,12 +31,10 @@ from docker.types import LogConfig, Ulimit
 from sandbox.capture import CappedStream
 from sandbox.errors import ResultFileError, SandboxError
 from sandbox.job import SandboxJob, SandboxResult, Verdict
+from sandbox.scope import LABEL_MANAGED as LABEL
+from sandbox.scope import LABEL_RUN, LABEL_WORKER
 
 log = logging.getLogger(__name__)
-
-LABEL = "grader.managed"
-LABEL_WORKER = "grader.worker"
-LABEL_RUN = "grader.run"
 _GO_MODE_SYMLINK = 1 << 27
 _GO_MODE_DIR = 1 << 31
 _LOADER_CMD = ["/bin/true"]
@@ -59,6 +57,10 @@ class DockerSandbox:
             raise SandboxError(f"Docker engine unreachable: {exc}") from exc
         self.worker = worker or socket.gethostname()
         self.runtime = runtime
+
+    def _labels(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Every object made here carries these: the cleanup of a restarted worker finds them."""
+        return {LABEL: "1", LABEL_WORKER: self.worker, **(extra or {})}
 
     # ------------------------------------------------------------------ jobs
     def run(self, job: SandboxJob) -> SandboxResult:
@@ -83,7 +85,7 @@ class DockerSandbox:
         if job.network is None and job.network_alias:
             raise SandboxError("network_alias needs a network")
         limits = job.limits
-        labels = {LABEL: "1", LABEL_WORKER: self.worker, **dict(job.labels)}
+        labels = self._labels(dict(job.labels))
         tmpfs = {"/tmp": f"rw,nosuid,nodev,size={limits.tmpfs_mb}m,mode=1777"}
         for path in job.writable_paths:
             tmpfs[path] = f"rw,nosuid,nodev,size={limits.tmpfs_mb}m,mode=1777"
@@ -239,7 +241,7 @@ class DockerSandbox:
             driver="bridge",
             internal=True,
             options={"com.docker.network.bridge.inhibit_ipv4": "true"},
-            labels={LABEL: "1", LABEL_WORKER: self.worker, LABEL_RUN: run_id},
+            labels=self._labels({LABEL_RUN: run_id}),
         )
         try:
             yield name
@@ -257,7 +259,7 @@ class DockerSandbox:
         """A container that only mounts ``volume`` at /v: files go in and out through it."""
         container = self.client.containers.create(
             image, command or _LOADER_CMD, volumes={volume: {"bind": "/v", "mode": mode}}, network_disabled=True,
-            labels={LABEL: "1", LABEL_WORKER: self.worker}, **({"user": user} if user else {}),
+            labels=self._labels(), **({"user": user} if user else {}),
         )
         try:
             yield container
@@ -273,7 +275,7 @@ class DockerSandbox:
 
     def create_volume(self, name: str, *, image: str, owner: int = 0, labels: Mapping[str, str] | None = None) -> str:
         """Create an empty volume whose root belongs to ``owner`` (uid and gid)."""
-        self.client.volumes.create(name, labels={LABEL: "1", **(labels or {})})
+        self.client.volumes.create(name, labels=self._labels(labels))
         if owner:
             self._chown_root(name, image, owner)
         return name
@@ -286,14 +288,14 @@ class DockerSandbox:
         Files are made read-only (0444/0555) when owned by root, so a non-root
         container can read them and change nothing even if mounted read-write.
         """
-        self.client.volumes.create(name, labels={LABEL: "1", **(labels or {})})
+        self.client.volumes.create(name, labels=self._labels(labels))
         self._load(name, image, _tar_of_dir(source, owner=owner))
         return name
 
     def volume_from_files(
         self, name: str, files: Mapping[str, bytes], *, image: str, owner: int = 0, labels: Mapping[str, str] | None = None
     ) -> str:
-        self.client.volumes.create(name, labels={LABEL: "1", **(labels or {})})
+        self.client.volumes.create(name, labels=self._labels(labels))
         self._load(name, image, _tar_of_files(files, owner=owner))
         return name
 
@@ -345,6 +347,11 @@ class DockerSandbox:
                 raise SandboxError(f"could not load files into volume {volume}")
 
     # --------------------------------------------------------------- cleanup
+    def remove_run(self, run_id: str) -> None:
+        """Remove every container of one run at once (a job's wait then returns)."""
+        for c in self.client.containers.list(all=True, filters={"label": f"{LABEL_RUN}={run_id}"}):
+            self._remove(c)
+
     def remove_orphans(self, *, older_than_s: float | None = None) -> int:
         """Remove this worker's leftover containers and run networks (e.g. after a crash).
 
@@ -395,6 +402,12 @@ class Service:
     def stop(self, timeout: int = 5) -> None:
         with contextlib.suppress(docker.errors.APIError):
             self.container.stop(timeout=timeout)
+
+    def cpu(self) -> dict:
+        """CPU used and throttled so far (see ``sandbox.host.container_cpu``)."""
+        from sandbox.host import container_cpu
+
+        return container_cpu(self.container)
 
     def restart(self, timeout: int = 5) -> None:
         """Stop and start the same container (same name and network alias): drops work in flight."""

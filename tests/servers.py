@@ -213,11 +213,15 @@ def api_server(env: dict[str, str], port: int | None = None):
 
 
 @contextmanager
-def celery_worker(env: dict[str, str], *, beat: bool = False):
-    """A real Celery worker process with the production pool (prefork)."""
+def celery_worker(env: dict[str, str], *, beat: bool = False, queues: str = "grading,grading-timed",
+                  concurrency: int = 2, name: str | None = None):
+    """A real Celery worker process with the production pool (prefork), consuming ``queues``."""
     log_path = Path(tempfile.mkdtemp(prefix="celery-")) / "worker.log"
     argv = [sys.executable, "-m", "celery", "-A", "workers.worker", "worker", "--loglevel", "INFO",
-            "--pool", "prefork", "--concurrency", "2", "--without-gossip", "--without-mingle"]
+            "--pool", "prefork", "--concurrency", str(concurrency), "--without-gossip", "--without-mingle",
+            "-Q", queues]
+    if name:
+        argv += ["-n", name]
     if beat:
         argv += ["-B", "-s", str(log_path.parent / "beat-schedule")]
     with open(log_path, "w") as log:

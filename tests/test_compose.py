@@ -36,9 +36,20 @@ def test_compose_declares_the_trust_boundary_and_services():
     import yaml
 
     spec = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    assert set(spec["services"]) == {"api", "worker", "redis", "postgres"}
-    assert "/var/run/docker.sock:/var/run/docker.sock" in spec["services"]["worker"]["volumes"]
+    assert set(spec["services"]) == {"api", "worker", "worker-timed", "redis", "postgres"}
+    for worker in ("worker", "worker-timed"):
+        assert "/var/run/docker.sock:/var/run/docker.sock" in spec["services"][worker]["volumes"]
+        assert "host-state:/var/lib/grader/host" in spec["services"][worker]["volumes"]
     assert "/var/run/docker.sock:/var/run/docker.sock" not in spec["services"]["api"].get("volumes", [])
+
+
+def test_compose_runs_one_worker_per_queue():
+    import yaml
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert services["worker"]["command"] == ["worker"] and services["worker-timed"]["command"] == ["worker-timed"]
+    entrypoint = (ROOT / "deploy" / "grader" / "entrypoint.sh").read_text()
+    assert '-Q "${GRADER_QUEUE_TIMED:-grading-timed}"' in entrypoint and "--concurrency 1" in entrypoint
 
 
 @pytest.mark.slow

@@ -2,6 +2,7 @@
 
 import pytest
 
+from grader.services import catalog
 from grader.specs import SpecError, VerdictWhen, load_spec
 from tests.conftest import TEST_ASSESSMENTS
 
@@ -34,13 +35,11 @@ def test_fixture_assessment_loads_with_hashes():
         ("checks: [{id: one, category: a, severity: minor}, {id: one, category: a, severity: minor}]", "appears twice"),
         ("checks: [{id: 'Bad Id', category: a, severity: minor}]", "pattern"),
         ("checks: [{id: one, category: a, severity: minor, weight: 0}]", "greater than 0"),
-        ("checks: [{id: one, category: a, severity: minor}]\nstrategy: nope", "unknown strategy"),
         ("checks: [{id: one, category: a, severity: minor}]\nsurprise: 1", "Extra inputs"),
         ("checks: [{id: one, category: a, severity: minor, requires: [two]}]", "requires unknown check"),
         ("checks: [{id: one, category: a, severity: minor, requires: [one]}]", "requires unknown check"),
         ("checks: [{id: one, category: a, severity: minor}]\nimages: {db: nowhere}", "Dockerfile is missing"),
         ("checks: [{id: one, category: a, severity: minor}]\nhandout: {source: nowhere}", "handout source folder"),
-        ("checks: [{id: one, category: a, severity: minor}]\nstrategy: perf-harness", "options"),
     ],
 )
 def test_invalid_definitions_are_refused(tmp_path, checks, message):
@@ -62,7 +61,29 @@ def test_category_without_checks_is_refused(tmp_path):
 
 def test_both_product_assessments_validate():
     root = TEST_ASSESSMENTS.parents[2] / "assessments"
-    assert {load_spec(root / slug).strategy for slug in ("saas-api", "perf-challenge")} == {"service-tester", "perf-harness"}
+    assert {catalog.load(root / slug).strategy.name for slug in ("saas-api", "perf-challenge")} == {
+        "service-tester", "perf-harness"
+    }
+
+
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        ("strategy: nope", "unknown strategy"),
+        ("strategy: perf-harness", "options"),
+        ("options: {anything: 1}", "takes no options"),
+    ],
+)
+def test_the_catalog_refuses_what_the_strategy_cannot_run(tmp_path, extra, message):
+    folder = _write(tmp_path, BASE + "checks: [{id: one, category: a, severity: minor}]\n" + extra + "\n")
+    load_spec(folder)  # the data alone is well formed
+    with pytest.raises(SpecError, match=message):
+        catalog.load(folder)
+
+
+def test_the_catalog_parses_a_strategys_options_once():
+    plan = catalog.load(TEST_ASSESSMENTS.parents[2] / "assessments" / "perf-challenge")
+    assert plan.options.database.image in plan.spec.images
 
 
 def test_check_without_severity_is_refused(tmp_path):

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from grader.errors import FailureCode  # noqa: F401 - re-exported with the models that store it
 from grader.extensions import db
 from grader.models._base import public_id, utcnow
 
@@ -24,14 +25,6 @@ class SubmissionStatus(str, enum.Enum):
     @property
     def terminal(self) -> bool:
         return self in (SubmissionStatus.COMPLETED, SubmissionStatus.FAILED)
-
-
-class FailureCode(str, enum.Enum):
-    CLONE_FAILED = "clone_failed"
-    INSTALL_FAILED = "install_failed"
-    TIMED_OUT = "timed_out"
-    SANDBOX_ERROR = "sandbox_error"
-    INTERNAL_ERROR = "internal_error"
 
 
 def new_public_id() -> str:

@@ -1,16 +1,66 @@
-"""The assessments this grader offers: specs from disk, rows in the database by slug and hash."""
+"""The assessments this grader offers: specs from disk, checked against their strategy; rows by slug and hash.
+
+The one loader above ``grader.specs`` (pure data) and ``grader.strategies``:
+an assessment is offered only when its strategy exists and accepts its
+options, which are parsed here once and handed to the strategy as they are.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 from flask import current_app
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
 from grader.errors import Invalid
 from grader.extensions import db
 from grader.models import Assessment
-from grader.specs import AssessmentSpec, discover, search_path
+from grader.specs import AssessmentSpec, SpecError, load_spec, search_path
+from grader.strategies import STRATEGIES, Strategy
 
-_cache: dict[str, tuple[tuple, dict[str, AssessmentSpec]]] = {}
+
+@dataclass(frozen=True)
+class GradingPlan:
+    """An assessment ready to grade: its data, its strategy and that strategy's parsed options."""
+
+    spec: AssessmentSpec
+    strategy: type[Strategy]
+    options: BaseModel | None
+
+
+def load(folder: Path) -> GradingPlan:
+    """Read and check one assessment folder; SpecError says what is wrong, naming the file."""
+    spec = load_spec(folder)
+    where = folder / "assessment.yaml"
+    strategy = STRATEGIES.get(spec.strategy)
+    if strategy is None:
+        raise SpecError(f"{where}: unknown strategy {spec.strategy!r}; known: {sorted(STRATEGIES)}")
+    try:
+        options = strategy.Options(**spec.options) if strategy.Options is not None else None
+        strategy.validate(spec, options)
+    except ValidationError as exc:
+        raise SpecError(f"{where}: options: {exc}") from exc
+    except ValueError as exc:
+        raise SpecError(f"{where}: {exc}") from exc
+    return GradingPlan(spec, strategy, options)
+
+
+def discover(setting: str) -> dict[str, GradingPlan]:
+    """Every valid assessment under the search path, by slug (the first folder wins)."""
+    found: dict[str, GradingPlan] = {}
+    for root in search_path(setting):
+        if not root.is_dir():
+            continue
+        for folder in sorted(root.iterdir()):
+            if (folder / "assessment.yaml").is_file():
+                plan = load(folder)
+                found.setdefault(plan.spec.slug, plan)
+    return found
+
+
+_cache: dict[str, tuple[tuple, dict[str, GradingPlan]]] = {}
 
 
 def _stamp(setting: str) -> tuple:
@@ -23,8 +73,7 @@ def _stamp(setting: str) -> tuple:
     return tuple(stamp)
 
 
-def specs() -> dict[str, AssessmentSpec]:
-    """Every assessment on the configured search path, re-read when a definition file changes."""
+def _plans() -> dict[str, GradingPlan]:
     setting = current_app.config["GRADER_ASSESSMENTS_PATH"]
     stamp = _stamp(setting)
     cached = _cache.get(setting)
@@ -34,12 +83,21 @@ def specs() -> dict[str, AssessmentSpec]:
     return cached[1]
 
 
-def spec_for(slug: str, *, fresh: bool = False) -> AssessmentSpec:
-    """The spec for ``slug``; ``fresh`` reads the disk again (grading: the suite's hash must be current)."""
-    found = discover(current_app.config["GRADER_ASSESSMENTS_PATH"]) if fresh else specs()
+def specs() -> dict[str, AssessmentSpec]:
+    """Every assessment on the configured search path, re-read when a definition file changes."""
+    return {slug: plan.spec for slug, plan in _plans().items()}
+
+
+def plan_for(slug: str, *, fresh: bool = False) -> GradingPlan:
+    """The plan for ``slug``; ``fresh`` reads the disk again (grading: the suite's hash must be current)."""
+    found = discover(current_app.config["GRADER_ASSESSMENTS_PATH"]) if fresh else _plans()
     if slug not in found:
         raise Invalid(f"unknown assessment {slug!r}", details={"known": sorted(found)})
     return found[slug]
+
+
+def spec_for(slug: str, *, fresh: bool = False) -> AssessmentSpec:
+    return plan_for(slug, fresh=fresh).spec
 
 
 def spec_or_none(slug: str) -> AssessmentSpec | None:

@@ -40,6 +40,15 @@ class ClonePolicy:
     timeout_s: float = 120
     max_bytes: int = 100 << 20  # both the fetched pack and the checked-out tree
 
+    @classmethod
+    def from_config(cls, config) -> ClonePolicy:
+        return cls(
+            allow_local=config["GRADER_ALLOW_LOCAL_REPOS"],
+            allowed_hosts=tuple(config["GRADER_CLONE_ALLOWED_HOSTS"]),
+            timeout_s=config["GRADER_CLONE_TIMEOUT_S"],
+            max_bytes=config["GRADER_CLONE_MAX_MB"] << 20,
+        )
+
 
 @dataclass(frozen=True)
 class Checkout:

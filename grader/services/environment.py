@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from grader.errors import SandboxFailure
+from grader.services.baselines import HostBaselines
 from grader.services.install import Installer
+from grader.services.timing import HostGate
 from grader.specs import AssessmentSpec
+from sandbox import Sandbox
 from sandbox.errors import SandboxError
 from sandbox.images import LOCAL_BASE, ImageSet, build_image, ensure_images
 from sandbox.runner import DockerSandbox
@@ -24,8 +28,10 @@ _cached: dict[tuple, GradingEnvironment] = {}
 
 @dataclass(frozen=True)
 class GradingEnvironment:
-    sandbox: DockerSandbox
+    sandbox: Sandbox
     images: ImageSet
+    host: HostGate
+    baselines: HostBaselines | None
     pip_cert: str | None
     index_url: str
     max_download_mb: int
@@ -63,6 +69,8 @@ def environment(config: Any) -> GradingEnvironment:
         config["GRADER_PIP_INDEX_URL"],
         config["GRADER_SANDBOX_RUNTIME"],
         config["GRADER_WORKER_NAME"],
+        config["GRADER_HOST_DIR"],
+        config["GRADER_BASELINE_CACHE"],
     )
     with _lock:
         if key not in _cached:
@@ -78,6 +86,8 @@ def environment(config: Any) -> GradingEnvironment:
             _cached[key] = GradingEnvironment(
                 sandbox=sandbox,
                 images=images,
+                host=HostGate(str(Path(config["GRADER_HOST_DIR"]) / "lock"), config["GRADER_HOST_WAIT_S"]),
+                baselines=HostBaselines(Path(config["GRADER_HOST_DIR"]) / "baselines") if config["GRADER_BASELINE_CACHE"] else None,
                 pip_cert=config["GRADER_PIP_CERT"],
                 index_url=config["GRADER_PIP_INDEX_URL"],
                 max_download_mb=config["GRADER_MAX_DOWNLOAD_MB"],

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from grader.errors import FailureCode
 from grader.models import Invitation, Submission, SubmissionStatus
 from grader.models.grading import GradingRun
 from grader.services import invitations
@@ -181,17 +182,17 @@ def problem(submission: Submission) -> Problem | None:
     logs = (run.logs or {}) if run is not None else {}
     if code in invitations.OUR_FAILURES:
         return Problem("ours", OURS, "", "", "", counts=False)
-    if code == "install_failed":
+    if code == FailureCode.INSTALL_FAILED:
         tail = _tail(logs.get("install"), INSTALL_LOG_LINES)
         return Problem("install", "Your dependencies could not be installed, so the hidden tests did not run. "
                        "Fix requirements.txt and submit again.", reason, "the installer's output" if tail else "", tail,
                        counts=True)
-    if code == "timed_out":
+    if code == FailureCode.TIMED_OUT:
         return Problem("timeout", "Grading did not finish within its time limit. This can mean your app answered too "
                        "slowly or stopped answering some requests, but it can also be a problem on our side: we cannot "
                        "tell which from here. If you think it was ours, tell the hiring team.",
                        reason, "", "", counts=True)
-    if code == "clone_failed":
+    if code == FailureCode.CLONE_FAILED:
         return Problem("clone", "We could not fetch your repository. Check that the URL is public and the branch, tag "
                        "or commit exists, then submit again.", reason, "", "", counts=True)
     notes = inert(run.notes) if run is not None and submission.status is S.COMPLETED else ""

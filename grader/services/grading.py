@@ -13,52 +13,52 @@ grader's failures (clone, sandbox, timeout, bugs) are ``failed``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import socket
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
-from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
 from sqlalchemy import select
 
-from grader.errors import GradingFailure, InstallFailed, SandboxFailure
+from grader.errors import FailureCode, InstallFailed, SandboxFailure
 from grader.extensions import db
 from grader.models import CheckResult, GradingRun, Submission, SubmissionStatus
 from grader.models._base import utcnow
 from grader.services import catalog, handout, reviews
+from grader.services.catalog import GradingPlan
 from grader.services.clone import ClonePolicy, clone
-from grader.services.environment import environment
+from grader.services.environment import GradingEnvironment, environment
+from grader.services.failures import classify, fail, set_status
 from grader.services.install import read_requirements
 from grader.services.scoring import ScoreCard, score
-from grader.strategies import STRATEGIES, GradingContext, StrategyOutcome
+from grader.services.timing import HostShare
+from grader.strategies import GradingContext, StrategyOutcome
 from grader.strategies.base import StageClock, not_run
-from sandbox.errors import SandboxError
-from sandbox.runner import LABEL_RUN, LABEL_WORKER
+from sandbox import RunScope, SandboxError
 
 log = logging.getLogger(__name__)
 
 S = SubmissionStatus
 
 
-def clone_policy(config) -> ClonePolicy:
-    return ClonePolicy(
-        allow_local=config["GRADER_ALLOW_LOCAL_REPOS"],
-        allowed_hosts=tuple(config["GRADER_CLONE_ALLOWED_HOSTS"]),
-        timeout_s=config["GRADER_CLONE_TIMEOUT_S"],
-        max_bytes=config["GRADER_CLONE_MAX_MB"] << 20,
-    )
-
-
-def _set_status(submission: Submission, status: SubmissionStatus, detail: str | None = None) -> None:
-    submission.set_status(status, detail)
-    db.session.commit()  # release the database before the next long sandbox step
-
-
 def start_run(submission: Submission, task_id: str | None) -> GradingRun | None:
-    """Open a new attempt, or return None when another live worker already holds one."""
+    """Open a new attempt, or return None when the submission is finished or another live worker holds it.
+
+    The submission's row is locked first (FOR UPDATE on PostgreSQL; SQLite
+    serialises writers), so two workers handed the same submission at once
+    (a redelivery, a double enqueue) cannot both start: the second one waits,
+    then sees the first one's run.
+    """
+    db.session.execute(select(Submission.id).where(Submission.id == submission.id).with_for_update())
+    db.session.refresh(submission)
+    if submission.status.terminal:
+        db.session.commit()
+        return None
     live = db.session.scalars(
         select(GradingRun).where(GradingRun.submission_id == submission.id, GradingRun.status == "running")
     ).all()
@@ -73,7 +73,8 @@ def start_run(submission: Submission, task_id: str | None) -> GradingRun | None:
         run.notes = "abandoned: the worker running it stopped before finishing"
     submission.attempts += 1
     run = GradingRun(
-        submission=submission, attempt=submission.attempts, task_id=task_id, worker_host=socket.gethostname()
+        submission=submission, attempt=submission.attempts, task_id=task_id,
+        worker_host=current_app.config["GRADER_WORKER_NAME"] or socket.gethostname(),
     )
     db.session.add(run)
     db.session.commit()
@@ -91,60 +92,29 @@ def grade(submission_id: int, *, task_id: str | None = None) -> None:
         return
     config = current_app.config
     if submission.attempts >= config["GRADER_MAX_ATTEMPTS"]:
-        fail(submission, None, "timed_out", f"grading did not finish after {submission.attempts} attempts")
+        fail(submission, None, FailureCode.TIMED_OUT, f"grading did not finish after {submission.attempts} attempts")
         return
     run = start_run(submission, task_id)
     if run is None:
         return
     stages = StageClock()
     workdir = Path(config["GRADER_WORKDIR"]) / f"{submission.public_id}-{run.attempt}-{uuid.uuid4().hex[:6]}"
-    run_label = f"r{run.id}-{uuid.uuid4().hex[:4]}"
-    env = None
-    code_volume = None
     try:
-        spec = catalog.spec_for(submission.assessment.slug, fresh=True)
+        plan = catalog.plan_for(submission.assessment.slug, fresh=True)
+        spec = plan.spec
         run.assessment_hash = spec.content_hash
         run.suite_hash = spec.suite_hash
-        _set_status(submission, S.CLONING)
+        set_status(submission, S.CLONING)
         with stages.stage("clone"):
-            checkout = clone(submission.repo_url, submission.ref, workdir / "repo", clone_policy(config))
+            checkout = clone(submission.repo_url, submission.ref, workdir / "repo", ClonePolicy.from_config(config))
         submission.commit_sha = checkout.commit_sha
         if spec.handout is not None:
             run.handout_diff = handout.diff_against(spec, checkout.path)
-        _set_status(submission, S.INSTALLING, f"commit {checkout.commit_sha[:12]}")
+        set_status(submission, S.INSTALLING, f"commit {checkout.commit_sha[:12]}")
         env = environment(config)
-        install_error: InstallFailed | None = None
-        with stages.stage("install"):
-            labels = {LABEL_RUN: run_label, LABEL_WORKER: env.sandbox.worker}
-            code_volume = f"grader-code-{run_label}"
-            try:
-                env.sandbox.volume_from_dir(code_volume, checkout.path, image=env.images.runner, labels=labels)
-            except SandboxError as exc:
-                raise SandboxFailure(f"could not copy the repository into the sandbox: {exc}") from exc
-            try:
-                requirements = read_requirements(checkout.path)
-                deps = env.installer(spec).install(requirements, run_label)
-                run.dependency_cache_hit = deps.cache_hit
-                run.logs = {**(run.logs or {}), "install": deps.log}
-            except InstallFailed as exc:
-                install_error = exc
-                if exc.log:  # pip's output: the candidate reads why beside the reason
-                    run.logs = {**(run.logs or {}), "install": exc.log}
-        if install_error is not None:
-            outcome = StrategyOutcome(not_run(spec, str(install_error)), notes=f"install failed: {install_error}")
-        else:
-            _set_status(submission, S.TESTING)
-            with stages.stage("images"):
-                extra_images = env.assessment_images(spec)
-            context = GradingContext(
-                spec=spec, sandbox=env.sandbox, images=env.images, run_id=run_label,
-                checkout=checkout.path, code_volume=code_volume, deps_volume=deps.volume,
-                installer=env.installer(spec), extra_images=extra_images,
-            )
-            with stages.stage("test"):
-                outcome = STRATEGIES[spec.strategy](context).run()
-            stages.seconds.update({f"test.{k}": round(v, 3) for k, v in outcome.stage_seconds.items()})
-        _set_status(submission, S.SCORING)
+        with RunScope(env.sandbox, f"r{run.id}-{uuid.uuid4().hex[:4]}") as scope, env.host.share() as host:
+            outcome, install_error = _test(plan, env, scope, host, checkout.path, submission, run, stages)
+        set_status(submission, S.SCORING)
         with stages.stage("score"):
             card = score(spec, outcome.checks)
             _store(run, card, outcome)
@@ -153,27 +123,63 @@ def grade(submission_id: int, *, task_id: str | None = None) -> None:
         run.status = "completed"
         run.finished_at = utcnow()
         submission.result_run = run
-        submission.failure_code = "install_failed" if install_error else None
+        submission.failure_code = FailureCode.INSTALL_FAILED.value if install_error else None
         submission.failure_reason = outcome.notes
-        _set_status(submission, S.COMPLETED, f"score {card.total:g}/{card.max:g}")
+        set_status(submission, S.COMPLETED, f"score {card.total:g}/{card.max:g}")
     except Exception as exc:  # noqa: BLE001 - whatever broke, the submission must end
         db.session.rollback()
         run.stage_seconds = stages.finish()
-        fail(submission, run, *_failure(exc, submission))
+        fail(submission, run, *classify(exc, submission))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-        if env is not None and code_volume:
-            env.sandbox.remove_volume(code_volume)
 
 
-def _failure(exc: Exception, submission: Submission) -> tuple[str, str]:
-    """The failure code and the sentence a person reads, for anything that ended a grading."""
-    if isinstance(exc, GradingFailure):
-        return exc.code, exc.reason
-    if isinstance(exc, SoftTimeLimitExceeded):
-        return "timed_out", "grading took longer than the time limit"
-    log.exception("grading %s crashed", submission.public_id)
-    return "internal_error", f"internal error in the grader ({type(exc).__name__}); it has been logged"
+def _test(plan: GradingPlan, env: GradingEnvironment, scope: RunScope, host: HostShare, checkout: Path,
+          submission: Submission, run: GradingRun, stages: StageClock) -> tuple[StrategyOutcome, InstallFailed | None]:
+    """Install and test side by side: the strategy prepares while the candidate's dependencies install.
+
+    The strategy runs in a thread and asks for the dependencies when it needs
+    them; this thread reports the stages (the database session is its own) and
+    turns an install failure, the candidate's, into a graded zero with the reason.
+    """
+    spec = plan.spec
+    installer = env.installer(spec)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"grade-{submission.public_id}") as pool:
+        try:
+            with stages.stage("install"):
+                try:
+                    code_volume = scope.volume("code", image=env.images.runner, source=checkout)
+                except SandboxError as exc:
+                    raise SandboxFailure(f"could not copy the repository into the sandbox: {exc}") from exc
+                installing = pool.submit(lambda: installer.install(read_requirements(checkout), scope))
+                with stages.stage("images"):
+                    extra_images = env.assessment_images(spec)
+                context = GradingContext(
+                    spec=spec, options=plan.options, scope=scope, images=env.images, checkout=checkout,
+                    code_volume=code_volume, candidate_deps=lambda: installing.result().volume,
+                    install=lambda folder: installer.install(read_requirements(folder), scope).volume,
+                    extra_images=extra_images, exclusive_host=host.exclusive, baselines=env.baselines,
+                )
+                testing = pool.submit(stages.timed("test", plan.strategy(context).run))
+                try:
+                    deps = installing.result()
+                except InstallFailed as exc:
+                    if exc.log:  # pip's output: the candidate reads why beside the reason
+                        run.logs = {**(run.logs or {}), "install": exc.log}
+                    scope.abort()  # nothing left to test: stop what the strategy prepared
+                    with contextlib.suppress(Exception):
+                        testing.result()
+                    return StrategyOutcome(not_run(spec, str(exc)), notes=f"install failed: {exc}"), exc
+            run.dependency_cache_hit = deps.cache_hit
+            run.logs = {**(run.logs or {}), "install": deps.log}
+            set_status(submission, S.TESTING)
+            outcome = testing.result()
+        except BaseException:
+            scope.abort()  # the strategy's containers stop now, not at their own time limits
+            raise
+    stages.seconds.update({f"test.{k}": round(v, 3) for k, v in outcome.stage_seconds.items()})
+    stages.seconds.update({f"host.{k}": v for k, v in host.figures().items()})
+    return outcome, None
 
 
 def _store(run: GradingRun, card: ScoreCard, outcome: StrategyOutcome) -> None:
@@ -195,14 +201,3 @@ def _store(run: GradingRun, card: ScoreCard, outcome: StrategyOutcome) -> None:
     run.signals = outcome.signals
     run.logs = {**(run.logs or {}), **{k: v[-16000:] for k, v in outcome.logs.items()}}
     reviews.apply_result(run)
-
-
-def fail(submission: Submission, run: GradingRun | None, code: str, reason: str) -> None:
-    """End a submission as failed with a reason a person understands."""
-    if run is not None:
-        run.status = "failed"
-        run.finished_at = utcnow()
-        run.notes = reason
-    submission.failure_code = code
-    submission.failure_reason = reason
-    _set_status(submission, S.FAILED, reason)

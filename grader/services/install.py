@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import InstallFailed, SandboxFailure
-from sandbox import Limits, Mount, SandboxJob, SandboxResult
+from sandbox import Limits, Mount, RunScope, Sandbox, SandboxJob, SandboxResult, Verdict
 from sandbox.errors import SandboxError
-from sandbox.runner import LABEL_RUN, LABEL_WORKER, DockerSandbox
+from sandbox.layout import DEPS_MOUNT, SANDBOX_UID
 
 _LINE = re.compile(
     r"^(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
@@ -29,7 +29,6 @@ _LINE = re.compile(
     r"\s*==\s*(?P<version>[A-Za-z0-9][A-Za-z0-9.+!_-]*)$"
 )
 COMPLETE_MARKER = ".grader-complete"
-DEPS_MOUNT = "/deps"
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ class Installer:
 
     def __init__(
         self,
-        sandbox: DockerSandbox,
+        sandbox: Sandbox,
         runner_image: str,
         *,
         limits: Limits,
@@ -120,25 +119,31 @@ class Installer:
         except SandboxError:
             return False
 
-    def install(self, requirements: Requirements, run_id: str) -> InstalledDeps:
+    def install(self, requirements: Requirements, scope: RunScope) -> InstalledDeps:
+        """The dependency volume for ``requirements``; its scratch volumes belong to ``scope``.
+
+        One build per cache volume at a time in this process: a run installs the
+        candidate's and the starter's dependencies side by side, often the same ones.
+        """
+        with _build_lock(self.volume_name(requirements)):
+            return self._install(requirements, scope)
+
+    def _install(self, requirements: Requirements, scope: RunScope) -> InstalledDeps:
         name = self.volume_name(requirements)
         if self.is_cached(requirements):
             return InstalledDeps(volume=name, cache_hit=True, log="dependency cache hit")
         self.sandbox.remove_volume(name)  # a half-made cache from a crash
-        labels = {LABEL_RUN: run_id, LABEL_WORKER: self.sandbox.worker}
-        tag = uuid.uuid4().hex[:8]
-        inputs = f"grader-req-{run_id}-{tag}"
-        wheels = f"grader-wheels-{run_id}-{tag}"
         files = {"requirements.txt": requirements.text.encode()}
         if self.pip_cert:
             files["ca.crt"] = Path(self.pip_cert).read_bytes()
         try:
-            self.sandbox.volume_from_files(inputs, files, image=self.image, labels=labels)
-            self.sandbox.create_volume(wheels, image=self.image, owner=10001, labels=labels)
-            self.sandbox.create_volume(name, image=self.image, owner=10001, labels={"grader.cache": "deps"})
-            fetch = self.sandbox.run(self._fetch_job(inputs, wheels, run_id))
+            inputs = scope.volume("req", image=self.image, files=files)
+            wheels = scope.volume("wheels", image=self.image, writable=True)
+            # The cache outlives the run: it is named by content and labelled as a cache, not a run's.
+            self.sandbox.create_volume(name, image=self.image, owner=SANDBOX_UID, labels={"grader.cache": "deps"})
+            fetch = scope.run(self._fetch_job(inputs, wheels, scope))
             self._check(fetch, "downloading wheels")
-            installed = self.sandbox.run(self._install_job(inputs, wheels, name, run_id))
+            installed = scope.run(self._install_job(inputs, wheels, name, scope))
             self._check(installed, "installing wheels")
         except SandboxError as exc:
             self.sandbox.remove_volume(name)
@@ -146,12 +151,9 @@ class Installer:
         except InstallFailed:
             self.sandbox.remove_volume(name)
             raise
-        finally:
-            self.sandbox.remove_volume(inputs)
-            self.sandbox.remove_volume(wheels)
         return InstalledDeps(volume=name, cache_hit=False, log=_tail(fetch.stdout + fetch.stderr + installed.stdout + installed.stderr))
 
-    def _fetch_job(self, inputs: str, wheels: str, run_id: str) -> SandboxJob:
+    def _fetch_job(self, inputs: str, wheels: str, scope: RunScope) -> SandboxJob:
         env = {"PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_CACHE_DIR": "1", "PIP_DEFAULT_TIMEOUT": "60"}
         if self.pip_cert:
             env["PIP_CERT"] = "/in/ca.crt"
@@ -170,10 +172,10 @@ class Installer:
             env=tuple(env.items()),
             mounts=(Mount(inputs, "/in"), Mount(wheels, "/wheels", read_only=False)),
             egress=True,
-            labels=((LABEL_RUN, run_id), ("grader.stage", "fetch")),
+            labels=scope.job_labels("fetch"),
         )
 
-    def _install_job(self, inputs: str, wheels: str, deps: str, run_id: str) -> SandboxJob:
+    def _install_job(self, inputs: str, wheels: str, deps: str, scope: RunScope) -> SandboxJob:
         script = (
             "pip install --no-index --find-links /wheels --no-input --progress-bar off -q "
             f"--target {DEPS_MOUNT}/site -r /in/requirements.txt && touch {DEPS_MOUNT}/{COMPLETE_MARKER}"
@@ -184,7 +186,7 @@ class Installer:
             limits=self.limits,
             env=(("PIP_DISABLE_PIP_VERSION_CHECK", "1"), ("PIP_NO_CACHE_DIR", "1")),
             mounts=(Mount(inputs, "/in"), Mount(wheels, "/wheels"), Mount(deps, DEPS_MOUNT, read_only=False)),
-            labels=((LABEL_RUN, run_id), ("grader.stage", "install")),
+            labels=scope.job_labels("install"),
         )
 
     @staticmethod
@@ -193,13 +195,22 @@ class Installer:
             return
         output = (result.stderr.strip() or result.stdout.strip())
         log = _tail(result.stdout + result.stderr)
-        if result.verdict.value == "timeout":
+        if result.verdict is Verdict.TIMEOUT:
             raise InstallFailed(f"{what} took longer than the install time limit", log)
-        if result.verdict.value == "oom":
+        if result.verdict is Verdict.OOM:
             raise InstallFailed(f"{what} ran out of memory", log)
         lines = [ln for ln in output.splitlines() if ln.strip()]
         detail = next((ln for ln in lines if "ERROR" in ln or "limit" in ln), lines[-1] if lines else "no output")
         raise InstallFailed(f"{what} failed: {detail.strip()[:400]}", log)
+
+
+_locks_guard = threading.Lock()
+_locks: dict[str, threading.Lock] = {}
+
+
+def _build_lock(volume: str) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(volume, threading.Lock())
 
 
 def _tail(text: str, cap: int = 8000) -> str:

@@ -9,13 +9,13 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from grader.errors import CloneFailed, Invalid, NotFound
+from grader.errors import CloneFailed, FailureCode, Invalid, NotFound
 from grader.extensions import db
 from grader.models import ApiKey, Assessment, Invitation, Role, Submission, SubmissionStatus
 from grader.models._base import utcnow
 from grader.services import catalog, keys
-from grader.services.clone import classify_source, validate_ref
-from grader.services.grading import clone_policy, fail
+from grader.services.clone import ClonePolicy, classify_source, validate_ref
+from grader.services.failures import fail
 from grader.services.untrusted import without_credentials
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def submit(data: NewSubmission, *, created_by: ApiKey | None = None, invitation:
     spec = catalog.spec_for(data.assessment)
     repo_url = without_credentials(data.repo_url.strip())
     try:
-        classify_source(repo_url, clone_policy(current_app.config))
+        classify_source(repo_url, ClonePolicy.from_config(current_app.config))
         ref = validate_ref(data.ref or "HEAD")
     except CloneFailed as exc:
         raise Invalid(exc.reason, details={"field": "repo_url" if "ref" not in exc.reason else "ref"}) from exc
@@ -72,9 +72,16 @@ def submit(data: NewSubmission, *, created_by: ApiKey | None = None, invitation:
     return Receipt(submission, issued.token)
 
 
+def grading_queue(slug: str) -> str:
+    """Timed assessments go to their own queue, consumed one grading at a time per host."""
+    config = current_app.config
+    spec = catalog.spec_or_none(slug)
+    return config["GRADER_QUEUE_TIMED"] if spec is not None and spec.timed else config["GRADER_QUEUE_FUNCTIONAL"]
+
+
 def enqueue_grading(submission: Submission) -> None:
     celery = current_app.extensions["celery"]
-    celery.send_task(GRADE_TASK, args=[submission.id])
+    celery.send_task(GRADE_TASK, args=[submission.id], queue=grading_queue(submission.assessment.slug))
 
 
 def get_by_public_id(public_id: str) -> Submission:
@@ -117,7 +124,7 @@ def sweep_stuck(*, enqueue: bool = True) -> dict[str, int]:
     counts = {"requeued": 0, "failed": 0}
     for submission in stuck:
         if submission.attempts >= config["GRADER_MAX_ATTEMPTS"]:
-            fail(submission, None, "timed_out", f"grading did not finish after {submission.attempts} attempts")
+            fail(submission, None, FailureCode.TIMED_OUT, f"grading did not finish after {submission.attempts} attempts")
             counts["failed"] += 1
             continue
         submission.set_status(SubmissionStatus.QUEUED, f"re-queued: no progress since {submission.updated_at:%H:%M:%S} UTC")

@@ -1,24 +1,23 @@
-"""What a strategy receives and returns."""
+"""What a strategy receives and returns, and the protocol every strategy follows."""
 
 from __future__ import annotations
 
 import contextlib
-import json
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from grader.services.install import Installer
+    from pydantic import BaseModel
+
     from grader.specs import AssessmentSpec
+    from sandbox import RunScope
     from sandbox.images import ImageSet
-    from sandbox.job import Limits, SandboxJob
-    from sandbox.runner import DockerSandbox, Service
 
-SUITE_DIR = "/suite"  # the hidden suite, read-only, in the tester
-OUT_DIR = "/out"  # the tester's only writable volume: result files come out of it
-
+T = TypeVar("T")
 OUTCOMES = ("passed", "partial", "failed", "error", "not_run")
 
 
@@ -45,23 +44,57 @@ class StrategyOutcome:
 
 @dataclass(frozen=True)
 class GradingContext:
+    """Everything a strategy needs, handed down by the pipeline: it reaches up for nothing."""
+
     spec: AssessmentSpec
-    sandbox: DockerSandbox
+    options: BaseModel | None  # the strategy's own options, parsed once by the catalog
+    scope: RunScope  # names, owns and removes every volume, network and container of the run
     images: ImageSet
-    run_id: str  # label value shared by every container, network and volume of the run
     checkout: Path  # the candidate's files on the worker (read, never executed here)
     code_volume: str  # the same files as a root-owned read-only volume
-    deps_volume: str  # installed dependencies (read-only)
-    installer: Installer | None = None  # for strategies that also run the assessment's own apps (a starter)
+    # The candidate's installed dependencies: blocks until the install (running beside the
+    # strategy's own preparation) is done; raises InstallFailed when it failed.
+    candidate_deps: Callable[[], str]
+    # Dependencies of another app folder (e.g. the starter a perf run measures against).
+    install: Callable[[Path], str] | None = None
     extra_images: dict[str, str] = field(default_factory=dict)  # the assessment's own images: name -> tag
+    # Held while timing: no other grading shares the host's cores (see grader.services.timing).
+    exclusive_host: Callable[[], contextlib.AbstractContextManager[dict]] | None = None
+    baselines: BaselineStore | None = None  # figures measured earlier on this host; None: measure every time
+
+
+class BaselineStore(Protocol):
+    """Figures kept on this host between runs (grader.services.baselines)."""
+
+    def get(self, key: str) -> dict | None: ...
+
+    def put(self, key: str, value: dict) -> None: ...
+
+
+class Strategy(Protocol):
+    name: ClassVar[str]
+    Options: ClassVar[type[BaseModel] | None]  # schema of ``spec.options``; None: the strategy takes none
+
+    @classmethod
+    def validate(cls, spec: AssessmentSpec, options: BaseModel | None) -> None:
+        """Raise ValueError naming what in the assessment's data this strategy cannot run."""
+
+    def __init__(self, context: GradingContext) -> None: ...
+
+    def run(self) -> StrategyOutcome: ...
 
 
 class StageClock:
-    """Seconds spent per stage (summed when a stage repeats), for run records and benchmarks."""
+    """Seconds spent per stage (summed when a stage repeats), for run records and benchmarks.
+
+    Stages may overlap (they run in threads): each is timed on its own, and
+    ``total`` is the wall time, so the parts may add up to more than the whole.
+    """
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self.start = time.monotonic()
+        self._lock = threading.Lock()
 
     @contextlib.contextmanager
     def stage(self, name: str):
@@ -69,83 +102,21 @@ class StageClock:
         try:
             yield
         finally:
-            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.monotonic() - began, 3)
+            with self._lock:
+                self.seconds[name] = round(self.seconds.get(name, 0.0) + time.monotonic() - began, 3)
+
+    def timed(self, name: str, call: Callable[[], T]) -> Callable[[], T]:
+        """``call`` timed as stage ``name`` (for a thread pool)."""
+        def timed_call() -> T:
+            with self.stage(name):
+                return call()
+
+        return timed_call
 
     def finish(self) -> dict[str, float]:
         self.seconds["total"] = round(time.monotonic() - self.start, 3)
         return dict(self.seconds)
 
 
-def tester_job(ctx: GradingContext, network: str, suite: str, out: str, command: tuple[str, ...], limits: Limits,
-               env: dict[str, str], result_path: str | None) -> SandboxJob:
-    """A job in the tester image on the run network: the suite read-only, one writable output volume."""
-    from sandbox import Mount, SandboxJob
-    from sandbox.runner import LABEL_RUN
-
-    return SandboxJob(
-        image=ctx.images.tester,
-        command=command,
-        limits=limits,
-        env=tuple(env.items()),
-        workdir=SUITE_DIR,
-        mounts=(Mount(suite, SUITE_DIR), Mount(out, OUT_DIR, read_only=False)),
-        network=network,
-        result_path=result_path,
-        labels=((LABEL_RUN, ctx.run_id), ("grader.stage", "tester")),
-    )
-
-
-def startup_failure(app: Service, health_path: str, startup_s: float) -> str:
-    """Why an app never became healthy, in words, from its container's state."""
-    state = app.state()
-    if state.get("Running"):
-        return f"the app did not answer {health_path} within {startup_s:.0f} s"
-    if state.get("OOMKilled"):
-        return "the app ran out of memory while starting"
-    return f"the app exited during startup with code {state.get('ExitCode')}"
-
-
-class Strategy(Protocol):
-    def __init__(self, context: GradingContext) -> None: ...
-
-    def run(self) -> StrategyOutcome: ...
-
-
 def not_run(spec: AssessmentSpec, reason: str) -> tuple[CheckOutcome, ...]:
     return tuple(CheckOutcome(c.id, "not_run", message=reason) for c in spec.checks)
-
-
-def outcomes_from_report(spec: AssessmentSpec, raw: bytes | None, missing_reason: str) -> tuple[CheckOutcome, ...]:
-    """Fold per-test results (from the tester's plugin) into one outcome per check.
-
-    A check passes only if every test marked with it passed; a check no test
-    reported on did not run, which scores zero like a failure but says why.
-    """
-    if raw is None:
-        return not_run(spec, missing_reason)
-    try:
-        tests = json.loads(raw)["tests"]
-    except (ValueError, KeyError, TypeError):
-        return not_run(spec, "the hidden suite's report was unreadable")
-    by_check: dict[str, list[dict]] = {}
-    for test in tests:
-        if isinstance(test, dict) and test.get("check"):
-            by_check.setdefault(str(test["check"]), []).append(test)
-    outcomes = []
-    for check in spec.checks:
-        results = by_check.get(check.id, [])
-        if not results:
-            outcomes.append(CheckOutcome(check.id, "not_run", message="no hidden test reported on this check"))
-            continue
-        bad = [t for t in results if t.get("outcome") != "passed"]
-        duration = sum(float(t.get("duration", 0)) for t in results)
-        evidence = tuple(e for t in results for e in t.get("evidence", []))
-        if not bad:
-            outcomes.append(CheckOutcome(check.id, "passed", duration, evidence=evidence))
-            continue
-        first = bad[0]
-        kind = "error" if any(t.get("outcome") == "error" for t in bad) else "failed"
-        message = first.get("message") or first.get("outcome", "failed")
-        output = "\n".join(f"{t['nodeid']}: {t.get('detail') or t.get('message', '')}" for t in bad)
-        outcomes.append(CheckOutcome(check.id, kind, duration, message[:2000], output[-8000:], evidence))
-    return tuple(outcomes)

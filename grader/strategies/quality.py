@@ -17,13 +17,10 @@ import json
 import re
 from pathlib import Path
 
-from grader.services.install import DEPS_MOUNT
 from grader.specs import LintSpec, OwnTestsSpec
 from grader.strategies.base import CheckOutcome, GradingContext
-from sandbox import Limits, Mount, SandboxJob
-from sandbox.runner import LABEL_RUN
-
-APP_DIR = "/app"
+from sandbox import Limits, Mount, SandboxJob, Verdict
+from sandbox.layout import APP_DIR, DEPS_MOUNT, runner_env
 
 # pytest's own exit code is kept (5 means no tests were collected).
 OWN_TESTS_SCRIPT = r"""
@@ -54,15 +51,15 @@ def _job(ctx: GradingContext, script: str, timeout_s: float, stage: str) -> Sand
         image=ctx.images.runner,
         command=("sh", "-c", script),
         limits=Limits(memory_mb=limits.memory_mb, cpus=limits.cpus, pids=limits.pids, timeout_s=timeout_s, tmpfs_mb=256),
-        env=(("PYTHONPATH", f"{APP_DIR}:{DEPS_MOUNT}/site"), ("PATH", f"{DEPS_MOUNT}/site/bin:/opt/tools/bin:/usr/bin:/bin")),
+        env=tuple(runner_env().items()),
         workdir=APP_DIR,
-        mounts=(Mount(ctx.code_volume, APP_DIR), Mount(ctx.deps_volume, DEPS_MOUNT)),
-        labels=((LABEL_RUN, ctx.run_id), ("grader.stage", stage)),
+        mounts=(Mount(ctx.code_volume, APP_DIR), Mount(ctx.candidate_deps(), DEPS_MOUNT)),
+        labels=ctx.scope.job_labels(stage),
     )
 
 
 def run_own_tests(ctx: GradingContext, spec: OwnTestsSpec) -> tuple[CheckOutcome, dict]:
-    result = ctx.sandbox.run(_job(ctx, OWN_TESTS_SCRIPT, spec.timeout_s, "own-tests"))
+    result = ctx.scope.run(_job(ctx, OWN_TESTS_SCRIPT, spec.timeout_s, "own-tests"))
     text = result.stdout
     summary = parse_pytest_summary(text)
     exit_match = re.search(r"GRADER_EXIT=(\d+)", text)
@@ -73,7 +70,7 @@ def run_own_tests(ctx: GradingContext, spec: OwnTestsSpec) -> tuple[CheckOutcome
         "coverage_percent": float(cov_match.group(1)) if cov_match else None,
     }
     output = text[-8000:]
-    if result.verdict.value == "timeout":
+    if result.verdict is Verdict.TIMEOUT:
         return CheckOutcome(spec.check, "failed", result.duration_s, f"your tests did not finish within {spec.timeout_s:.0f} s", output), signal
     if signal["exit_code"] == 0 and summary["passed"] > 0:
         cov = f", coverage {signal['coverage_percent']:.0f}%" if signal["coverage_percent"] is not None else ""
@@ -95,7 +92,7 @@ def parse_pytest_summary(text: str) -> dict[str, int]:
 
 
 def run_lint(ctx: GradingContext, spec: LintSpec) -> tuple[CheckOutcome, int | None]:
-    result = ctx.sandbox.run(_job(ctx, LINT_SCRIPT, 120, "lint"))
+    result = ctx.scope.run(_job(ctx, LINT_SCRIPT, 120, "lint"))
     match = re.search(r"GRADER_RUFF (\d+)", result.stdout)
     if not match:
         return CheckOutcome(spec.check, "error", result.duration_s, "ruff could not run", result.stderr[-2000:]), None

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -23,6 +23,7 @@ class Stack:
     worker: servers.WorkerProcess
     interviewer: str  # API key
     recruiter: str  # submits on candidates' behalf, as an integration does
+    workers: list[servers.WorkerProcess] = field(default_factory=list)
 
     def submit(self, repo_url: str, ref: str = "main", assessment: str = "notes-api") -> dict:
         body = {"assessment": assessment, "candidate_name": "Ada", "candidate_email": "ada@example.com",
@@ -41,7 +42,8 @@ class Stack:
             if status["status"] in ("completed", "failed"):
                 return self.report(public_id)
             time.sleep(0.5)
-        raise AssertionError(f"{public_id} not finished after {timeout} s (saw {seen})\n{self.worker.log()[-4000:]}")
+        logs = "".join(w.log()[-3000:] for w in self.workers or [self.worker])
+        raise AssertionError(f"{public_id} not finished after {timeout} s (saw {seen})\n{logs}")
 
     def report(self, public_id: str) -> dict:
         response = httpx.get(f"{self.url}/api/v1/submissions/{public_id}/report", headers=_auth(self.interviewer), timeout=30)
@@ -70,10 +72,10 @@ def stack_factory(tmp_path_factory, redis_url, images):
     """
     started = []
 
-    def _start(database_url: str | None = None) -> Stack:
+    def _start(database_url: str | None = None, *, workers: int = 1, **extra_env: str) -> Stack:
         tmp = tmp_path_factory.mktemp("stack")
         _counter[0] += 1
-        extra = {"CELERY_BROKER_URL": redis_url.rsplit("/", 1)[0] + f"/{_counter[0] % 16}"}
+        extra = {"CELERY_BROKER_URL": redis_url.rsplit("/", 1)[0] + f"/{_counter[0] % 16}", **extra_env}
         if database_url:
             extra["DATABASE_URL"] = database_url
         env = grader_env(tmp, **extra)
@@ -83,10 +85,14 @@ def stack_factory(tmp_path_factory, redis_url, images):
         api = servers.api_server(env)
         url = api.__enter__()
         started.append(api)
-        worker = servers.celery_worker(env)
-        proc = worker.__enter__()
-        started.append(worker)
-        return Stack(url, env, proc, interviewer, recruiter)
+        processes = []
+        for index in range(workers):
+            # Distinct names, as workers on separate hosts have; one host directory, as this is one machine.
+            name = f"w{index + 1}-{env['GRADER_WORKER_NAME']}" if workers > 1 else env["GRADER_WORKER_NAME"]
+            worker = servers.celery_worker({**env, "GRADER_WORKER_NAME": name}, name=f"{name}@%h")
+            processes.append(worker.__enter__())
+            started.append(worker)
+        return Stack(url, env, processes[0], interviewer, recruiter, processes)
 
     yield _start
     for ctx in reversed(started):

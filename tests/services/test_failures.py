@@ -5,7 +5,7 @@ from types import SimpleNamespace
 from celery.exceptions import SoftTimeLimitExceeded
 
 from grader.errors import CloneFailed, SandboxFailure
-from grader.services.grading import _failure
+from grader.services.failures import classify as _failure
 
 SUBMISSION = SimpleNamespace(public_id="sub_test")
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from grader.strategies.perf_harness import ErrorRateCheck, QueryCheck, RatioCheck, query_outcome, ratio_credit, ratio_outcome
+from grader.strategies.perf.options import ErrorRateCheck, QueryCheck, RatioCheck
+from grader.strategies.perf.scoring import query_outcome, ratio_credit, ratio_outcome
 
 
 def _queries(small: float, large: float, status: int = 200) -> dict:

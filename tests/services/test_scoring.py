@@ -5,7 +5,8 @@ from pathlib import Path
 
 from grader.services.scoring import score
 from grader.specs import load_spec
-from grader.strategies.base import CheckOutcome, outcomes_from_report
+from grader.strategies.base import CheckOutcome
+from grader.strategies.report import outcomes_from_report
 from tests.conftest import TEST_ASSESSMENTS
 
 SPEC = load_spec(TEST_ASSESSMENTS / "notes-api")

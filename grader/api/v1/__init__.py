@@ -1,7 +1,6 @@
 """Version 1 of the JSON API, mounted at /api/v1."""
 
-from flask import Blueprint
+from grader.api.v1 import assessments, invitations, keys, submissions  # noqa: F401  (routes register on bp)
+from grader.api.v1.blueprint import bp
 
-bp = Blueprint("api_v1", __name__)
-
-from grader.api.v1 import assessments, invitations, keys, submissions  # noqa: E402,F401  (routes register on bp)
+__all__ = ["bp"]

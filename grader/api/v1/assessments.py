@@ -3,7 +3,7 @@
 from flask import jsonify
 
 from grader.api.auth import require
-from grader.api.v1 import bp
+from grader.api.v1.blueprint import bp
 from grader.models import Role
 from grader.services import catalog
 

@@ -6,7 +6,7 @@ from flask import jsonify, request
 
 from grader.api.auth import current_key, require
 from grader.api.schemas import InvitationIn, parse
-from grader.api.v1 import bp
+from grader.api.v1.blueprint import bp
 from grader.models import Role
 from grader.services import invitations
 from grader.services.links import invitation_url

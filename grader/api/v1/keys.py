@@ -4,7 +4,7 @@ from flask import jsonify
 
 from grader.api.auth import require
 from grader.api.schemas import KeyIn, parse
-from grader.api.v1 import bp
+from grader.api.v1.blueprint import bp
 from grader.extensions import db
 from grader.models import ApiKey, Role
 from grader.services import keys

@@ -6,7 +6,7 @@ from flask import jsonify, request, url_for
 
 from grader.api.auth import current_key, require
 from grader.api.schemas import SubmissionIn, page_args, parse
-from grader.api.v1 import bp
+from grader.api.v1.blueprint import bp
 from grader.errors import NotFound
 from grader.models import Role, Submission
 from grader.services import reports, reviews

@@ -1,0 +1,1 @@
+"""Strategy ``perf-harness``, split by job: options, choreography (harness), figures, scoring, report."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import current_app
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from grader.errors import Invalid
 from grader.extensions import db
@@ -106,14 +107,20 @@ def spec_or_none(slug: str) -> AssessmentSpec | None:
 
 
 def row_for(spec: AssessmentSpec) -> Assessment:
-    """The database row for exactly this content, made on first use."""
-    row = db.session.scalar(
-        select(Assessment).where(
-            Assessment.slug == spec.slug, Assessment.version == spec.version, Assessment.content_hash == spec.content_hash
-        )
+    """The database row for exactly this content, made on first use.
+
+    Two first submissions at once may both try to make it: the loser of the
+    unique constraint takes the winner's row (a savepoint keeps its transaction).
+    """
+    query = select(Assessment).where(
+        Assessment.slug == spec.slug, Assessment.version == spec.version, Assessment.content_hash == spec.content_hash
     )
+    row = db.session.scalar(query)
     if row is None:
-        row = Assessment(slug=spec.slug, version=spec.version, title=spec.title, content_hash=spec.content_hash)
-        db.session.add(row)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                row = Assessment(slug=spec.slug, version=spec.version, title=spec.title, content_hash=spec.content_hash)
+                db.session.add(row)
+        except IntegrityError:
+            row = db.session.scalars(query).one()
     return row

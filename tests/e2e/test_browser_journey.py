@@ -14,12 +14,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 
 import pytest
 
 from tests.e2e.conftest import ADMIN_EMAIL, STAFF_PASSWORD, sign_in
-from tests.factories import SUBMISSIONS
+from tests.factories import SUBMISSIONS, build_repo
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -28,9 +27,8 @@ RECRUITER, INTERVIEWER = "rita@example.com", "ivan@example.com"
 
 
 def _publish_saas_defect(git_server, tmp_path) -> str:
-    work = tmp_path / "saas-defect"
-    for layer in (FIXTURES / "saas-api" / "reference", FIXTURES / "saas-api" / "variants" / "object-no-tenant-check"):
-        shutil.copytree(layer, work, dirs_exist_ok=True, ignore=shutil.ignore_patterns("variant.yaml", "__pycache__"))
+    work = build_repo(tmp_path / "saas-defect", FIXTURES / "saas-api" / "reference",
+                      FIXTURES / "saas-api" / "variants" / "object-no-tenant-check")
     return git_server.publish(work, "browser-saas-defect")
 
 

@@ -3,6 +3,7 @@ import uuid
 import pytest
 
 from sandbox import Limits, Mount, SandboxJob
+from sandbox.layout import SANDBOX_UID
 
 
 @pytest.fixture
@@ -19,6 +20,6 @@ def run(docker_sandbox, images):
 @pytest.fixture
 def out_volume(docker_sandbox, images):
     name = f"grader-test-out-{uuid.uuid4().hex[:8]}"
-    docker_sandbox.create_volume(name, image=images.runner, owner=10001)
+    docker_sandbox.create_volume(name, image=images.runner, owner=SANDBOX_UID)
     yield Mount(name, "/out", read_only=False)
     docker_sandbox.remove_volume(name)

@@ -28,24 +28,31 @@ def cache_key(slug: str, content_hash: str, images: tuple[str, ...], options: Pe
 
 
 def probe_options(options: PerfOptions) -> dict:
-    """PERF_OPTIONS of the probe: the assessment's overrides over its full measurement."""
+    """PERF_OPTIONS of the probe: the assessment's overrides over its full measurement.
+
+    A non-empty mapping is merged one level deep (``load: {duration_s: 1}`` keeps the
+    rest of the load profile); anything else, an empty mapping included, replaces.
+    """
     merged = dict(options.measure)
     for key, value in options.baseline.probe.items():
-        merged[key] = {**merged[key], **value} if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+        if value and isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
     return merged
 
 
-def drift(cached: dict | None, fresh: dict | None, endpoints: list[str]) -> float:
-    """The largest relative change between two probes: p95 per endpoint and the mix's requests/s.
+def drift(cached: dict | None, fresh: dict | None) -> float:
+    """The largest relative change of p95 between two probes, over the endpoints the probe loads.
 
     Infinite when a figure is missing on either side: then nothing is reused.
     """
-    if not cached or not fresh:
+    endpoints = sorted(((cached or {}).get("load") or {}).get("endpoints") or {})
+    if not endpoints or not fresh:
         return math.inf
     worst = 0.0
-    figures = [(load(cached, e).get("p95"), load(fresh, e).get("p95")) for e in endpoints]
-    figures.append((load(cached, "total").get("rps"), load(fresh, "total").get("rps")))
-    for before, after in figures:
+    for endpoint in endpoints:
+        before, after = load(cached, endpoint).get("p95"), load(fresh, endpoint).get("p95")
         if not before or after is None:
             return math.inf
         worst = max(worst, abs(float(after) - float(before)) / float(before))

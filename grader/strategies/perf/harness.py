@@ -208,11 +208,10 @@ class PerfHarness:
         starter = self.app(network, "starter", code, deps, db.starter_role, db.starter_database)
         if bench.wait_apps({"starter": starter}, logs, log_name="app-starter"):
             raise SandboxFailure("the starter app did not start; the grader's harness is broken")
-        endpoints = sorted((self.options.measure.get("load") or {}).get("mix") or {})
         measure = functools.partial(self._measure, bench, "starter", db.starter_role, self.options.starter_repeat,
                                     [*services, starter], logs)
         probe = measure(probe=True) if cached else None
-        moved = drift(cached.get("probe") if cached else None, probe, endpoints)
+        moved = drift(cached.get("probe") if cached else None, probe)
         if cached and moved <= rules.max_drift:
             self.timing["baseline"] = {"source": "cache", "measured_at": cached.get("measured_at"), "drift": round(moved, 3)}
             figures = cached.get("figures")

@@ -30,6 +30,7 @@ from docker.types import LogConfig, Ulimit
 
 from sandbox.capture import CappedStream
 from sandbox.errors import ResultFileError, SandboxError
+from sandbox.host import container_cpu
 from sandbox.job import SandboxJob, SandboxResult, Verdict
 from sandbox.scope import LABEL_MANAGED as LABEL
 from sandbox.scope import LABEL_RUN, LABEL_WORKER
@@ -405,8 +406,6 @@ class Service:
 
     def cpu(self) -> dict:
         """CPU used and throttled so far (see ``sandbox.host.container_cpu``)."""
-        from sandbox.host import container_cpu
-
         return container_cpu(self.container)
 
     def restart(self, timeout: int = 5) -> None:

@@ -4,6 +4,9 @@ The grader maps tests to rubric checks with ``@pytest.mark.check("check-id")``.
 It runs only in the tester container, which the candidate's code never enters,
 so what it writes is the verdict.  Evidence for interviewers travels in
 ``record_property("evidence", {...})``.
+
+A test marked ``@pytest.mark.costly`` (a burst of requests, a wait) is skipped once
+an earlier test of its check failed: the check has failed whatever it would show.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import pytest
 
 _CAP = 4000
 _RESULTS: list[dict] = []
+_FAILED_CHECKS: set[str] = set()  # checks with a failed or errored test so far
 
 
 def pytest_addoption(parser):
@@ -23,6 +27,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "check(id): the rubric check this test proves")
+    config.addinivalue_line("markers", "costly: skipped once an earlier test of the same check failed")
 
 
 _EXTRA: dict = {}
@@ -32,6 +37,15 @@ _EXTRA: dict = {}
 def grader_extra() -> dict:
     """Session-wide data for the grader (e.g. the passwords used, for the at-rest scan)."""
     return _EXTRA
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Skip a costly test of a failed check before its fixtures run: it cannot change the verdict."""
+    marker = item.get_closest_marker("check")
+    check = marker.args[0] if marker and marker.args else None
+    if check in _FAILED_CHECKS and item.get_closest_marker("costly"):
+        pytest.skip(f"check {check} already failed; costly test not run")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -50,6 +64,8 @@ def pytest_runtest_logreport(report):
             message = crash.message if crash is not None else str(report.longrepr)
         elif report.skipped and isinstance(report.longrepr, tuple):
             message = str(report.longrepr[2])
+        if report.failed and getattr(report, "grader_check", None):
+            _FAILED_CHECKS.add(report.grader_check)
         evidence = [v for k, v in report.user_properties if k == "evidence"]
         _RESULTS.append(
             {
@@ -63,7 +79,6 @@ def pytest_runtest_logreport(report):
                 "evidence": evidence,
             }
         )
-
 
 
 def pytest_sessionfinish(session, exitstatus):

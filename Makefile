@@ -9,7 +9,7 @@ export GRADER_PIP_CERT ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
 export GRADER_BASE_IMAGE ?= grader-base:bookworm
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup host venv assets images test test-fast demo bench bench-perf bench-dashboard lint clean
+.PHONY: setup host venv assets images test test-fast demo bench bench-perf bench-floor bench-dashboard lint clean
 
 setup: host venv assets images
 
@@ -51,6 +51,11 @@ bench: setup
 # Recruiter dashboard page load with 1,000 submissions stored (target p95 <= 150 ms).
 bench-dashboard: setup
 	$(BIN)/python bench/dashboard.py
+
+# Issue 9's figures: saas-api and perf-challenge seconds per stage, verdict stability, gradings per hour,
+# and the evidence for the cached starter baseline (about 45 minutes).
+bench-floor: setup
+	$(BIN)/python bench/floor.py
 
 bench-perf: setup
 	$(BIN)/python bench/perf_challenge.py --repeat 3

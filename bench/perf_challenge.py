@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -26,21 +25,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import grader_env  # noqa: E402
+from tests.factories import build_repo  # noqa: E402
 
 ASSESSMENT = ROOT / "assessments" / "perf-challenge"
 FIXTURES = ROOT / "tests" / "fixtures" / "perf-challenge"
 ENDPOINTS = ("books-list", "book-detail", "author", "orders", "top-books")
-IGNORE = shutil.ignore_patterns("variant.yaml", "__pycache__", "*.pyc")
 
 
 def fixtures(tmp: Path, repeat: int) -> list[tuple[str, Path]]:
-    found = [("starter", ASSESSMENT / "starter")]
-    found += [(f"reference#{i + 1}", FIXTURES / "reference") for i in range(repeat)]
+    """(name, folder) per grading: the starter, the reference (an overlay on the starter), each
+    variant (an overlay on the reference), the overlays materialised under ``tmp``."""
+    starter = ASSESSMENT / "starter"
+    reference = build_repo(tmp / "reference", starter, FIXTURES / "reference")
+    found = [("starter", starter)] + [(f"reference#{i + 1}", reference) for i in range(repeat)]
     for variant in sorted((FIXTURES / "variants").iterdir()):
-        work = tmp / variant.name
-        shutil.copytree(FIXTURES / "reference", work, ignore=IGNORE)
-        shutil.copytree(variant, work, ignore=IGNORE, dirs_exist_ok=True)
-        found.append((variant.name, work))
+        found.append((variant.name, build_repo(tmp / variant.name, starter, FIXTURES / "reference", variant)))
     return found
 
 

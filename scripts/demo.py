@@ -26,31 +26,26 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests import servers  # noqa: E402  (the same launchers the tests use)
+from tests.factories import build_repo  # noqa: E402  (the same fixture overlays the tests use)
 
 DEMO_DIR = ROOT / ".demo"
 FIXTURES = ROOT / "tests" / "fixtures"
 SAAS = FIXTURES / "saas-api"
 PERF = FIXTURES / "perf-challenge"
+STARTER = ROOT / "assessments" / "perf-challenge" / "starter"
 HANDOUT = DEMO_DIR / "perf-challenge-handout"  # made by `grader assessments export` below
 PASSWORD = "demo-password-2026"
 STAFF = {"admin": "admin@demo.test", "recruiter": "recruiter@demo.test", "interviewer": "interviewer@demo.test"}
 
-# (assessment, candidate, layers of the repository (later ones overwrite), what it shows)
+# (assessment, candidate, layers of the repository (overlays, see build_repo), what it shows)
 DEMO_SUBMISSIONS = [
     ("saas-api", "Ada Reference", [SAAS / "reference"], "a correct multi-tenant API"),
     ("saas-api", "Brian Leaky", [SAAS / "reference", SAAS / "variants" / "object-no-tenant-check"],
      "the same API with a tenant check missing on single objects (critical findings)"),
     ("saas-api", "Carla Unlimited", [SAAS / "reference", SAAS / "variants" / "no-rate-limit"], "no rate limiting"),
     ("perf-challenge", "Dan Starter", [HANDOUT], "the slow starter exactly as candidates receive it"),
-    ("perf-challenge", "Eve Optimised", [PERF / "reference"], "an optimised solution, measured against the starter"),
+    ("perf-challenge", "Eve Optimised", [STARTER, PERF / "reference"], "an optimised solution, measured against the starter"),
 ]
-
-
-def build_repo(layers: list[Path], dest: Path) -> Path:
-    for layer in layers:
-        shutil.copytree(layer, dest, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("variant.yaml", "__pycache__", ".pytest_cache", ".git"))
-    return dest
 
 
 def _port(preferred: int = 8080) -> int:
@@ -99,7 +94,7 @@ def main() -> int:
         print(f"   web app {url}   git daemon git://127.0.0.1:{git.port}/", flush=True)
         links = []
         for number, (assessment, name, layers, what) in enumerate(DEMO_SUBMISSIONS):
-            repo = git.publish(build_repo(layers, DEMO_DIR / f"repo-{number}"), f"{assessment}-{number}")
+            repo = git.publish(build_repo(DEMO_DIR / f"repo-{number}", *layers), f"{assessment}-{number}")
             email = name.split()[0].lower() + "@candidates.test"
             invitation = api.post("/api/v1/invitations", json={"assessment": assessment, "candidate_name": name,
                                                                 "candidate_email": email})

@@ -2,12 +2,52 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+
+import yaml
 
 from grader.extensions import db
 from grader.services.keys import create_key
 
 SUBMISSIONS = Path(__file__).parent / "fixtures" / "submissions"
+
+# A layer's own description, at its top, never copied: variant.yaml (what a seeded defect
+# must fail) and overlay.yaml ({remove: [paths]}: files of the layers below it to delete).
+LAYER_FILES = ("variant.yaml", "overlay.yaml")
+_JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".git")
+
+
+def build_repo(dest: Path, *layers: Path) -> Path:
+    """Materialise a fixture repository in ``dest``: copy each folder in ``layers`` in order, later
+    ones overwriting files of earlier ones (e.g. a starter, a reference overlaid on it, a variant
+    overlaid on that).  A layer's ``overlay.yaml`` first deletes the paths it lists from what the
+    layers below it made (and folders that leaves empty); a listed path that is not there is an
+    error: the overlay is stale."""
+    for layer in layers:
+        overlay = layer / "overlay.yaml"
+        for path in (yaml.safe_load(overlay.read_text()) or {}).get("remove", []) if overlay.is_file() else []:
+            _remove(dest, path, overlay)
+
+        def ignore(folder: str, names: list[str], top: str = str(layer)) -> set[str]:
+            own = {n for n in names if n in LAYER_FILES} if folder == top else set()
+            return set(_JUNK(folder, names)) | own
+
+        shutil.copytree(layer, dest, dirs_exist_ok=True, symlinks=True, ignore=ignore)
+    return dest
+
+
+def _remove(dest: Path, path: str, overlay: Path) -> None:
+    target = dest / path
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)
+    elif target.is_symlink() or target.is_file():
+        target.unlink()
+    else:
+        raise FileNotFoundError(f"{overlay} removes {path}, which the layers below it do not have")
+    while target.parent != dest and not any(target.parent.iterdir()):  # leave no folder empty
+        target = target.parent
+        target.rmdir()
 
 
 def make_key(role: str) -> str:

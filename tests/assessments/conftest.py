@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 
@@ -13,17 +12,15 @@ from grader.models import Role, Submission
 from grader.services.grading import grade
 from grader.services.reports import report
 from grader.services.submissions import NewSubmission, submit
+from tests.factories import build_repo
 
 
 @pytest.fixture
 def grade_repo(app, images, git_server, tmp_path):
-    """Publish ``layers`` (folders copied in order, later ones overwrite) and grade it; return the report."""
+    """Publish ``layers`` (overlays applied in order by ``build_repo``) and grade it; return the report."""
 
     def _grade(assessment: str, *layers: Path, symlinks: dict[str, str] | None = None) -> dict:
-        work = tmp_path / f"repo-{uuid.uuid4().hex[:6]}"
-        for layer in layers:
-            shutil.copytree(layer, work, dirs_exist_ok=True, symlinks=True,
-                            ignore=shutil.ignore_patterns("variant.yaml", "__pycache__", "*.pyc", ".pytest_cache"))
+        work = build_repo(tmp_path / f"repo-{uuid.uuid4().hex[:6]}", *layers)
         for link, target in (symlinks or {}).items():
             (work / link).parent.mkdir(parents=True, exist_ok=True)
             (work / link).symlink_to(target)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import grader_env  # noqa: E402
+from tests.factories import build_repo  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "saas-api"
 GRADER_SIDE = {"passwords-hashed-at-rest", "own-tests-pass", "lint-clean"}
@@ -38,9 +38,7 @@ def fixtures(names: list[str]) -> list[tuple[str, list[Path]]]:
 
 
 def grade(name: str, layers: list[Path], workdir: Path) -> tuple[str, dict, float]:
-    repo = workdir / name
-    for layer in layers:
-        shutil.copytree(layer, repo, dirs_exist_ok=True, ignore=shutil.ignore_patterns("variant.yaml", "__pycache__"))
+    repo = build_repo(workdir / name, *layers)
     env = {**os.environ, **grader_env(workdir / f"instance-{name}", GRADER_ENV="development")}
     began = time.monotonic()
     proc = subprocess.run(

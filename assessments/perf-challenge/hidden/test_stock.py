@@ -63,6 +63,7 @@ def test_every_endpoint_answers_while_stock_hangs(http, stock):
             assert response.status_code == 200, f"GET {url} answered {response.status_code}: {response.text[:300]}"
 
 
+@pytest.mark.costly
 @pytest.mark.check("stock-timeout")
 def test_slow_stock_is_abandoned(http, stock):
     book_id = support.slot_book(support.SLOT_STOCK_TIMEOUT, nth=2)

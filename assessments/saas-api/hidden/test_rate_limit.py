@@ -17,6 +17,8 @@ def _budget(strict) -> int:
     return int(strict.env["RATE_LIMIT_PER_MINUTE"])
 
 
+@pytest.mark.burst
+@pytest.mark.costly
 @pytest.mark.check("rate-limit-429")
 def test_past_the_budget_requests_get_429_with_retry_after(strict):
     tenant = strict.signup()
@@ -29,6 +31,8 @@ def test_past_the_budget_requests_get_429_with_retry_after(strict):
     assert retry_after.isdigit() and 1 <= int(retry_after) <= 60, f"Retry-After is {retry_after!r}"
 
 
+@pytest.mark.burst
+@pytest.mark.costly
 @pytest.mark.check("rate-limit-per-tenant")
 def test_one_tenant_cannot_starve_another(strict):
     greedy, quiet = strict.signup(), strict.signup()
@@ -39,6 +43,8 @@ def test_one_tenant_cannot_starve_another(strict):
         assert strict.http.get(f"{API}/users/me", headers=quiet.admin.auth).status_code == 200
 
 
+@pytest.mark.burst
+@pytest.mark.costly
 @pytest.mark.check("rate-limit-all-statuses")
 def test_requests_that_fail_count_too(strict):
     tenant = strict.signup()

@@ -142,7 +142,8 @@ class PerfHarness:
             checks.update(measured_checks(self.options, before, after))
         except SandboxError as exc:
             raise SandboxFailure(f"the sandbox failed while testing: {exc}") from exc
-        self.timing["interfered"] = any((self.timing.get(w) or {}).get("interfered") for w in ("starter", "candidate"))
+        self.timing["interfered"] = any((self.timing.get(w) or {}).get("interfered")
+                                        for w in ("starter-probe", "starter", "candidate"))
         performance = {**performance_table(before, after, self.options), "timing": self.timing}
         return StrategyOutcome(
             tuple(checks[c.id] for c in self.spec.checks), logs=logs, image_id=result.image_id if result else "",

@@ -38,6 +38,8 @@ class PerfSection:
     total: PerfRow | None
     statements: tuple[Statements, ...]
     has_timeline: bool
+    conditions: tuple[str, ...] = ()  # how the figures were taken: the baseline's origin, the host meanwhile
+    interfered: bool = False  # something besides this run used the CPU while it measured
 
 
 def _dict(value: Any) -> dict:
@@ -80,7 +82,37 @@ def perf_section(run: GradingRun | None) -> PerfSection | None:
                    _top(_dict(item.get("candidate")).get("large")))
         for check, item in _evidence(run) if check.check_id.startswith("queries-")
     )
-    return PerfSection(rows, total_row, statements, bool(timeline(run)))
+    timing = _dict(table.get("timing"))
+    return PerfSection(rows, total_row, statements, bool(timeline(run)), conditions(timing), timing.get("interfered") is True)
+
+
+MEASUREMENTS = (("starter-probe", "starter probe"), ("starter", "starter"), ("candidate", "candidate"))
+
+
+def conditions(timing: dict) -> tuple[str, ...]:
+    """Sentences on how the figures were taken, for an interviewer weighing the ratios."""
+    lines = []
+    baseline = _dict(timing.get("baseline"))
+    if baseline.get("source") == "cache":
+        lines.append(f"The starter's figures were measured earlier on this host ({inert(str(baseline.get('measured_at')))}); "
+                     f"a fresh probe of the starter moved {_percent(baseline.get('drift'))}, within the allowed drift.")
+    elif baseline.get("source") == "measured":
+        lines.append("The starter was measured in this run.")
+    if _number(timing.get("host_wait_s")):
+        lines.append(f"The run waited {_fmt(timing.get('host_wait_s'))} s to hold the host alone.")
+    for key, label in MEASUREMENTS:
+        figures = _dict(timing.get(key))
+        if figures:
+            lines.append(f"{label}: {_fmt(figures.get('seconds'))} s, load average {_fmt(figures.get('loadavg_1m_start'))} → "
+                         f"{_fmt(figures.get('loadavg_1m_end'))}, other processes {_fmt(figures.get('other_cores'))} cores, "
+                         f"CPU throttled {_fmt(figures.get('throttled_s_total'))} s"
+                         + (f" — under interference: {inert(str(figures.get('reason')))}" if figures.get("interfered") else ""))
+    return tuple(lines)
+
+
+def _percent(value: Any) -> str:
+    number = _number(value)
+    return "—" if number is None else f"{number:.0%}"
 
 
 def check_figures(evidence: list[Any]) -> tuple[tuple[str, str], ...]:

@@ -159,6 +159,19 @@ def test_perf_submission_shows_the_before_after_table(make_staff, perf):
     assert "p95 ratio" in text and "1.14x" in text
 
 
+def test_perf_submission_says_how_its_figures_were_taken(make_staff, perf):
+    text = _page(make_staff("interviewer"), perf)
+    assert "Measured under interference" in text
+    assert "measured earlier on this host (2026-11-28T09:00:00+00:00)" in text and "moved 4%" in text
+    assert "waited 12.5 s to hold the host alone" in text
+    assert "candidate: 41 s, load average 1.2 → 2.9, other processes 0.9 cores, CPU throttled 6.9 s" in text
+    assert "under interference: other processes used 0.90 cores" in text
+
+
+def test_a_saas_submission_has_no_measurement_conditions(make_staff, saas):
+    assert "How these figures were taken" not in _page(make_staff("interviewer"), saas)
+
+
 @pytest.mark.parametrize("name", ["latency", "timeline"])
 def test_charts_are_script_free_svg(make_staff, perf, name):
     response = make_staff("interviewer").get(f"/submissions/{perf}/charts/{name}.svg")

@@ -19,7 +19,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from datetime import datetime
 from pathlib import Path
 
 import docker
@@ -350,8 +349,16 @@ class DockerSandbox:
     # --------------------------------------------------------------- cleanup
     def remove_run(self, run_id: str) -> None:
         """Remove every container of one run at once (a job's wait then returns)."""
-        for c in self.client.containers.list(all=True, filters={"label": f"{LABEL_RUN}={run_id}"}):
-            self._remove(c)
+        for c in self._containers(f"{LABEL_RUN}={run_id}"):
+            self._remove_id(c["Id"])
+
+    def _containers(self, label: str) -> list[dict]:
+        """Containers carrying ``label``, listed without inspecting each: one may vanish meanwhile."""
+        return self.client.api.containers(all=True, filters={"label": label})
+
+    def _remove_id(self, container_id: str) -> None:
+        with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+            self.client.api.remove_container(container_id, force=True, v=False)
 
     def remove_orphans(self, *, older_than_s: float | None = None) -> int:
         """Remove this worker's leftover containers and run networks (e.g. after a crash).
@@ -361,12 +368,12 @@ class DockerSandbox:
         """
         removed = 0
         now = time.time()
-        for c in self.client.containers.list(all=True, filters={"label": LABEL}):
-            mine = c.labels.get(LABEL_WORKER) == self.worker
-            created = _docker_time(c.attrs.get("Created", ""))
+        for c in self._containers(LABEL):
+            mine = (c.get("Labels") or {}).get(LABEL_WORKER) == self.worker
+            created = float(c.get("Created") or 0)  # epoch seconds in the list answer
             stale = older_than_s is not None and created and now - created > older_than_s
             if mine or stale:
-                self._remove(c)
+                self._remove_id(c["Id"])
                 removed += 1
         for net in self.client.networks.list(filters={"label": LABEL}):
             if net.attrs.get("Labels", {}).get(LABEL_WORKER) == self.worker:
@@ -422,15 +429,6 @@ def _pump(container: Container, stdout: bool, sink: CappedStream) -> None:
             sink.write(chunk)
     except Exception as exc:  # the container vanished: keep what we have
         log.debug("log stream ended: %s", exc)
-
-
-def _docker_time(value: str) -> float:
-    if not value:
-        return 0.0
-    try:
-        return datetime.fromisoformat(value[:26].rstrip("Z") + "+00:00").timestamp()
-    except ValueError:
-        return 0.0
 
 
 def _tar_of_dir(source: Path, *, owner: int) -> bytes:

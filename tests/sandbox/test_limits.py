@@ -170,10 +170,13 @@ def test_inputs_are_read_only_and_root_owned(docker_sandbox, images, tmp_path):
 
 
 def test_containers_are_removed_after_the_run(run, docker_sandbox):
-    before = {c.id for c in docker_sandbox.client.containers.list(all=True, filters={"label": f"grader.worker={docker_sandbox.worker}"})}
+    def mine() -> set[str]:
+        label = {"label": f"grader.worker={docker_sandbox.worker}"}
+        return {c["Id"] for c in docker_sandbox.client.api.containers(all=True, filters=label)}
+
+    before = mine()
     run("true")
-    after = {c.id for c in docker_sandbox.client.containers.list(all=True, filters={"label": f"grader.worker={docker_sandbox.worker}"})}
-    assert after <= before
+    assert mine() <= before
 
 
 def test_a_volume_tree_comes_out_as_regular_files_only(run, out_volume, docker_sandbox, images):

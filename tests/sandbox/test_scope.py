@@ -23,7 +23,7 @@ def _owned(run_id: str) -> dict[str, list[str]]:
     client = docker.from_env()
     label = {"label": f"{LABEL_RUN}={run_id}"}
     return {
-        "containers": [c.name for c in client.containers.list(all=True, filters=label)],
+        "containers": [c["Id"] for c in client.api.containers(all=True, filters=label)],
         "networks": [n.name for n in client.networks.list(filters=label)],
         "volumes": [v.name for v in client.volumes.list(filters=label)],
     }
@@ -79,3 +79,14 @@ def test_abort_ends_a_job_running_in_another_thread(docker_sandbox, images):
     assert finished.wait(30), "the job still ran after the scope was aborted"
     with pytest.raises(SandboxError, match="was stopped"):
         scope.volume("late", image=images.runner)
+
+
+def test_a_restarted_worker_removes_what_its_killed_life_left(images):
+    from sandbox.runner import DockerSandbox
+
+    worker = f"test-{uuid.uuid4().hex[:8]}"
+    scope = RunScope(DockerSandbox(worker=worker), f"t{uuid.uuid4().hex[:8]}")  # never closed: the worker was killed
+    scope.volume("data", image=images.runner, writable=True)
+    scope.service(_sleeper(scope, images, scope.network(), "app"))
+    assert DockerSandbox(worker=worker).remove_orphans() == 1
+    assert _owned(scope.run_id) == {"containers": [], "networks": [], "volumes": []}

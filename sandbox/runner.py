@@ -222,8 +222,7 @@ class DockerSandbox:
             return data.read(max_bytes + 1)[:max_bytes]
 
     def _remove(self, container: Container) -> None:
-        with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-            container.remove(force=True, v=False)
+        self._remove_id(container.id)
 
     # -------------------------------------------------------------- networks
     @contextlib.contextmanager

@@ -61,7 +61,7 @@ def discover(setting: str) -> dict[str, GradingPlan]:
     return found
 
 
-_cache: dict[str, tuple[tuple, dict[str, GradingPlan]]] = {}
+_cache: dict[str, tuple[tuple, dict[str, GradingPlan], dict[str, AssessmentSpec]]] = {}
 
 
 def _stamp(setting: str) -> tuple:
@@ -74,24 +74,26 @@ def _stamp(setting: str) -> tuple:
     return tuple(stamp)
 
 
-def _plans() -> dict[str, GradingPlan]:
+def _cached() -> tuple[tuple, dict[str, GradingPlan], dict[str, AssessmentSpec]]:
+    """Plans and their specs, read again only when a definition file changed."""
     setting = current_app.config["GRADER_ASSESSMENTS_PATH"]
     stamp = _stamp(setting)
     cached = _cache.get(setting)
     if cached is None or cached[0] != stamp:
-        cached = (stamp, discover(setting))
+        plans = discover(setting)
+        cached = (stamp, plans, {slug: plan.spec for slug, plan in plans.items()})
         _cache[setting] = cached
-    return cached[1]
+    return cached
 
 
 def specs() -> dict[str, AssessmentSpec]:
     """Every assessment on the configured search path, re-read when a definition file changes."""
-    return {slug: plan.spec for slug, plan in _plans().items()}
+    return _cached()[2]
 
 
 def plan_for(slug: str, *, fresh: bool = False) -> GradingPlan:
     """The plan for ``slug``; ``fresh`` reads the disk again (grading: the suite's hash must be current)."""
-    found = discover(current_app.config["GRADER_ASSESSMENTS_PATH"]) if fresh else _plans()
+    found = discover(current_app.config["GRADER_ASSESSMENTS_PATH"]) if fresh else _cached()[1]
     if slug not in found:
         raise Invalid(f"unknown assessment {slug!r}", details={"known": sorted(found)})
     return found[slug]

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -20,10 +20,13 @@ from tests.conftest import ROOT, grader_env
 class Stack:
     url: str
     env: dict[str, str]
-    worker: servers.WorkerProcess
     interviewer: str  # API key
     recruiter: str  # submits on candidates' behalf, as an integration does
-    workers: list[servers.WorkerProcess] = field(default_factory=list)
+    workers: list[servers.WorkerProcess]
+
+    @property
+    def worker(self) -> servers.WorkerProcess:
+        return self.workers[0]
 
     def submit(self, repo_url: str, ref: str = "main", assessment: str = "notes-api") -> dict:
         body = {"assessment": assessment, "candidate_name": "Ada", "candidate_email": "ada@example.com",
@@ -42,7 +45,7 @@ class Stack:
             if status["status"] in ("completed", "failed"):
                 return self.report(public_id)
             time.sleep(0.5)
-        logs = "".join(w.log()[-3000:] for w in self.workers or [self.worker])
+        logs = "".join(w.log()[-3000:] for w in self.workers)
         raise AssertionError(f"{public_id} not finished after {timeout} s (saw {seen})\n{logs}")
 
     def report(self, public_id: str) -> dict:
@@ -92,7 +95,7 @@ def stack_factory(tmp_path_factory, redis_url, images):
             worker = servers.celery_worker({**env, "GRADER_WORKER_NAME": name}, name=f"{name}@%h")
             processes.append(worker.__enter__())
             started.append(worker)
-        return Stack(url, env, processes[0], interviewer, recruiter, processes)
+        return Stack(url, env, interviewer, recruiter, processes)
 
     yield _start
     for ctx in reversed(started):

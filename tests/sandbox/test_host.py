@@ -94,30 +94,18 @@ def test_shared_holders_coexist(tmp_path):
             assert other.process.is_alive()
 
 
-def test_exclusive_waits_for_shared_holders_to_leave(tmp_path):
-    lock = HostLock(tmp_path)
-    with holder(tmp_path, SHARED) as reader:
-        assert reader.acquired.wait(20)
+@pytest.mark.parametrize("held,wanted", [(SHARED, EXCLUSIVE), (EXCLUSIVE, SHARED)])
+def test_a_request_waits_for_the_other_mode_to_leave(tmp_path, held, wanted):
+    request = getattr(HostLock(tmp_path), wanted)
+    with holder(tmp_path, held) as other:
+        assert other.acquired.wait(20)
         with pytest.raises(HostBusy):
-            with lock.exclusive(timeout_s=0.1):
+            with request(timeout_s=0.1):
                 pass
-        reader.release.set()
-        reader.process.join(10)
-        with lock.exclusive(timeout_s=10) as lease:
-            assert lease.mode == EXCLUSIVE
-
-
-def test_shared_waits_for_exclusive_holder_to_leave(tmp_path):
-    lock = HostLock(tmp_path)
-    with holder(tmp_path, EXCLUSIVE) as writer:
-        assert writer.acquired.wait(20)
-        with pytest.raises(HostBusy):
-            with lock.shared(timeout_s=0.1):
-                pass
-        writer.release.set()
-        writer.process.join(10)
-        with lock.shared(timeout_s=10) as lease:
-            assert lease.mode == SHARED
+        other.release.set()
+        other.process.join(10)
+        with request(timeout_s=10) as lease:
+            assert lease.mode == wanted
 
 
 def test_waiting_exclusive_holds_back_new_shared_requests(tmp_path):

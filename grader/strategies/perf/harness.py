@@ -211,6 +211,12 @@ class PerfHarness:
             raise SandboxFailure("the starter app did not start; the grader's harness is broken")
         measure = functools.partial(self._measure, bench, "starter", db.starter_role, self.options.starter_repeat,
                                     [*services, starter], logs)
+
+        def restart() -> bool:
+            """Restart the starter, dropping requests still in flight; True once it answers again."""
+            starter.restart(timeout=5)
+            return not bench.wait_apps({"starter": starter}, logs, log_name="app-starter")
+
         probe = measure(probe=True) if cached else None
         moved = drift(cached.get("probe") if cached else None, probe)
         if cached and moved <= rules.max_drift:
@@ -218,16 +224,13 @@ class PerfHarness:
             figures = cached.get("figures")
         else:
             if probe is not None:  # the probe's abandoned requests must not slow the full measurement
-                starter.restart(timeout=5)
-                bench.wait_apps({"starter": starter}, logs, log_name="app-starter")
+                restart()
             figures = measure()
             self.timing["baseline"] = {"source": "measured", "drift": None if math.isinf(moved) else round(moved, 3)}
-            if store is not None and figures is not None:
-                starter.restart(timeout=5)
-                if not bench.wait_apps({"starter": starter}, logs, log_name="app-starter"):
-                    fresh_probe = measure(probe=True)
-                    if fresh_probe is not None:
-                        store.put(key, {"figures": figures, "probe": fresh_probe, "measured_at": _now()})
+            if store is not None and figures is not None and restart():
+                fresh_probe = measure(probe=True)
+                if fresh_probe is not None:
+                    store.put(key, {"figures": figures, "probe": fresh_probe, "measured_at": _now()})
         starter.stop(timeout=5)
         logs["app-starter"] = starter.logs(16_000)
         return figures

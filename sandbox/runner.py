@@ -131,6 +131,9 @@ class DockerSandbox:
                 aliases = [job.network_alias] if job.network_alias else None
                 kwargs["networking_config"] = {network_mode: self.client.api.create_endpoint_config(aliases=aliases)}
                 kwargs["sysctls"] = {"net.ipv6.conf.all.disable_ipv6": "1"}
+                # Only the run's own names resolve here; an outside name would wait 10 s for an
+                # upstream it can never reach (a candidate's sitecustomize can ask at every start).
+                kwargs["dns_opt"] = ["timeout:1", "attempts:1"]
             container = self.client.containers.create(**kwargs)
         except docker.errors.ImageNotFound as exc:
             raise SandboxError(f"sandbox image {job.image!r} is not built: {exc}") from exc

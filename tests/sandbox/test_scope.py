@@ -90,3 +90,9 @@ def test_a_restarted_worker_removes_what_its_killed_life_left(images):
     scope.service(_sleeper(scope, images, scope.network(), "app"))
     assert DockerSandbox(worker=worker).remove_orphans() == 1
     assert _owned(scope.run_id) == {"containers": [], "networks": [], "volumes": []}
+
+
+def test_run_networks_give_up_on_outside_names_quickly(scope, images):
+    job = SandboxJob(image=images.runner, command=("cat", "/etc/resolv.conf"), limits=Limits(timeout_s=30),
+                     network=scope.network(), labels=scope.job_labels("test"))
+    assert "options timeout:1 attempts:1" in scope.run(job).stdout

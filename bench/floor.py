@@ -1,6 +1,7 @@
 """The grading floor's figures (issue 9): seconds per stage, verdict stability, gradings per hour.
 
     python bench/floor.py [--saas-runs 5] [--variant-runs 3] [--perf-repeat 3] [--skip-perf]
+                          [--skip-saas] [--perf-cached-only]
 
 Prints, asserts nothing; every grading is a full in-process grading in real Docker:
 1. saas-api reference, warm: median of ``--saas-runs`` and each (sub-)stage's median;
@@ -89,10 +90,16 @@ def saas_throughput(count: int = 4, parallel: int = 2) -> float:
     return per_hour
 
 
-def perf(repeat: int) -> None:
+def perf(repeat: int, cached_only: bool = False) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="floor-perf-"))
+    if not cached_only:
+        perf_fresh(tmp, repeat)
+    perf_cached(tmp, repeat)
+
+
+def perf_fresh(tmp: Path, repeat: int) -> None:
     from grader.services import catalog
 
-    tmp = Path(tempfile.mkdtemp(prefix="floor-perf-"))
     fresh_env = {**os.environ, **grader_env(tmp / "fresh", GRADER_ENV="development", GRADER_BASELINE_CACHE="0")}
     gradings = []
     print("\n== perf-challenge, the starter measured in every grading (the method before this change)")
@@ -103,6 +110,8 @@ def perf(repeat: int) -> None:
         print(f"  {name:<22} score {report['score']['total']:>6.2f} in {wall:4.0f} s; not passed: {', '.join(not_passed) or 'none'}")
     baseline_evidence.print_evidence(catalog.load(ROOT / "assessments" / "perf-challenge"), gradings)
 
+
+def perf_cached(tmp: Path, repeat: int) -> None:
     cached_env = {**os.environ, **grader_env(tmp / "cached", GRADER_ENV="development")}
     fixtures = dict(perf_challenge.fixtures(tmp / "cached-fixtures", 1))
     print("\n== perf-challenge with the cached starter baseline (as deployed)")
@@ -131,13 +140,14 @@ def main() -> int:
     parser.add_argument("--perf-repeat", type=int, default=3)
     parser.add_argument("--skip-perf", action="store_true")
     parser.add_argument("--skip-saas", action="store_true")
+    parser.add_argument("--perf-cached-only", action="store_true", help="only section 5 (the deployed method)")
     args = parser.parse_args()
     if not args.skip_saas:
         saas_reference(args.saas_runs)
         saas_fixtures(args.variant_runs)
         saas_throughput()
     if not args.skip_perf:
-        perf(args.perf_repeat)
+        perf(args.perf_repeat, args.perf_cached_only)
     return 0
 
 

@@ -63,6 +63,9 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "warmup_path": "/books/{book}",
     "probe_timeout_s": 60,
     "slow_probe_ms": 2000,
+    # A pair whose large probe already runs this many statements more than its small one is an
+    # N+1 beyond doubt (thresholds allow a growth of about one): repeating it cannot change a verdict.
+    "plain_growth": 10,
 }
 
 # Sample pools per placeholder, all ordered so that a fixed seed picks the same values in
@@ -280,6 +283,10 @@ def phase_queries(db: Database, app_url: str, options: dict[str, Any], repeat: i
                     # Repeats guard counts near a threshold; a probe this slow is far from any, and
                     # repeating it would only stretch the grading of a slow app.
                     gave_up.add((name, size))
+            counts = [result[name][size]["counts"] for size in ("small", "large") if size in sizes]
+            if len(counts) == 2 and all(len(c) > index for c in counts) \
+                    and counts[1][index] - counts[0][index] >= float(options["plain_growth"]):
+                gave_up.update((name, size) for size in sizes)
     for sizes in result.values():
         for entry in sizes.values():
             if entry["counts"]:

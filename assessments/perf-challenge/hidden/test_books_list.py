@@ -1,11 +1,15 @@
-"""correct-books-list: GET /books pages, filters and validation, and freshness after writes."""
+"""correct-books-list: GET /books pages, filters and validation, and freshness after writes.
+
+Every test is ``costly``: against a slow app each /books read takes seconds, and once one
+test of the check has failed the rest cannot change its verdict.
+"""
 
 from __future__ import annotations
 
 import pytest
 import support
 
-pytestmark = pytest.mark.check("correct-books-list")
+pytestmark = [pytest.mark.check("correct-books-list"), pytest.mark.costly]
 
 
 def page_body(http, url: str) -> dict:

@@ -1,4 +1,7 @@
-"""response-size: list answers stay small whatever per_page a client asks for."""
+"""response-size: list answers stay small whatever per_page a client asks for.
+
+``costly``: an oversized answer is a slow one; the first failure decides the check.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from urllib.parse import quote
 import pytest
 import support
 
-pytestmark = pytest.mark.check("response-size")
+pytestmark = [pytest.mark.check("response-size"), pytest.mark.costly]
 
 
 def size_of(http, url: str) -> int:

@@ -213,7 +213,7 @@ def _grade_local(source, slug, ref, name, email) -> dict[str, Any]:
     from grader.errors import ApiError
     from grader.models import Role
     from grader.services import reports
-    from grader.services.grading import grade
+    from grader.services.grading import grade_until_done
     from grader.services.submissions import NewSubmission, submit
 
     upgrade()
@@ -222,7 +222,9 @@ def _grade_local(source, slug, ref, name, email) -> dict[str, Any]:
     except ApiError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"grading {source} ({slug}) as {receipt.submission.public_id} ...", err=True)
-    grade(receipt.submission.id)
+    # Synchronous, so an outage of ours is waited out here with the worker's back-off, then reported failed.
+    grade_until_done(receipt.submission.id, on_retry=lambda retry: click.echo(
+        f"  our infrastructure failed ({retry.reason}); retrying in {retry.delay_s:g} s", err=True))
     from grader.extensions import db
 
     db.session.refresh(receipt.submission)

@@ -93,6 +93,10 @@ class Config:
         # Recovery: when a submission counts as stuck, and how often to retry it.
         self.GRADER_STUCK_AFTER_S = _int("GRADER_STUCK_AFTER_S", soft + 120)
         self.GRADER_MAX_ATTEMPTS = _int("GRADER_MAX_ATTEMPTS", 3)
+        # Outages of ours (package index, DNS, TLS, the Docker engine): retried this many times, waiting
+        # base, 2 x base, 4 x base... seconds, then the submission ends failed with code "infrastructure".
+        self.GRADER_INFRA_RETRIES = _int("GRADER_INFRA_RETRIES", 3)
+        self.GRADER_INFRA_RETRY_BASE_S = float(os.environ.get("GRADER_INFRA_RETRY_BASE_S", 30))
         # Web sessions: HttpOnly, SameSite=Lax, Secure when served over TLS (production), 8 h at most.
         self.SESSION_COOKIE_SECURE = _bool("GRADER_SECURE_COOKIES", False)
         self.SESSION_COOKIE_HTTPONLY = True

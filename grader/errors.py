@@ -11,7 +11,9 @@
          ├─ CloneFailed         bad URL, refused host, missing ref, too large, too slow
          ├─ InstallFailed       requirements not acceptable or pip failed
          ├─ GradingTimeout      the run hit its time limit
-         └─ SandboxFailure      Docker itself failed (not the candidate's code)
+         ├─ SandboxFailure      the sandbox could not do a job (not the candidate's code)
+         └─ InfrastructureFailure  our side went away: package index, DNS, TLS, the Docker engine;
+                                retried with back-off, then ``failed`` with code ``infrastructure``
 """
 
 from __future__ import annotations
@@ -28,6 +30,15 @@ class FailureCode(str, enum.Enum):
     TIMED_OUT = "timed_out"
     SANDBOX_ERROR = "sandbox_error"
     INTERNAL_ERROR = "internal_error"
+    INFRASTRUCTURE = "infrastructure"
+
+    @property
+    def ours(self) -> bool:
+        """The grader's fault, never the candidate's: an invitation gives the attempt back."""
+        return self in OUR_FAILURE_CODES
+
+
+OUR_FAILURE_CODES = frozenset({FailureCode.SANDBOX_ERROR, FailureCode.INTERNAL_ERROR, FailureCode.INFRASTRUCTURE})
 
 
 class GraderError(Exception):
@@ -100,3 +111,14 @@ class GradingTimeout(GradingFailure):
 
 class SandboxFailure(GradingFailure):
     code = FailureCode.SANDBOX_ERROR
+
+
+class InfrastructureFailure(GradingFailure):
+    """Something of ours that a candidate cannot cause failed: the package index or DNS unreachable,
+    TLS to the index refused, the Docker engine erroring, gone or restarted, a container killed from outside.
+
+    Why its own class: these are retried with back-off (the outage may pass) and, if they
+    persist, end ``failed`` with a reason for an operator; never a candidate's zero.
+    """
+
+    code = FailureCode.INFRASTRUCTURE

@@ -29,6 +29,8 @@ class Service(Protocol):
 
     def cpu(self) -> dict: ...
 
+    def kill_signals(self) -> list[str]: ...
+
 
 class Sandbox(Protocol):
     worker: str  # labels everything this process makes, so its orphans can be found
@@ -59,3 +61,9 @@ class Sandbox(Protocol):
 
     def remove_run(self, run_id: str) -> None:
         """Remove every container of one run at once, running or not."""
+
+    def remove_leftovers(self, run_id: str) -> None:
+        """Remove what a run left when the engine went away under it: containers, networks, volumes."""
+
+    def ping(self) -> None:
+        """Return when the engine answers; raise ``EngineError`` when it does not."""

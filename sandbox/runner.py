@@ -11,6 +11,7 @@ one result file leaves through ``get_archive``, size-capped, regular files only.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import logging
 import socket
@@ -19,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 
 import docker
@@ -28,7 +30,7 @@ from docker.models.containers import Container
 from docker.types import LogConfig, Ulimit
 
 from sandbox.capture import CappedStream
-from sandbox.errors import ResultFileError, SandboxError
+from sandbox.errors import EngineError, ResultFileError, SandboxError
 from sandbox.host import container_cpu
 from sandbox.job import SandboxJob, SandboxResult, Verdict
 from sandbox.scope import LABEL_MANAGED as LABEL
@@ -38,6 +40,46 @@ log = logging.getLogger(__name__)
 _GO_MODE_SYMLINK = 1 << 27
 _GO_MODE_DIR = 1 << 31
 _LOADER_CMD = ["/bin/true"]
+# A job's wait that ends this much before its time limit ended because the engine's stream broke, not the clock.
+_EARLY_S = 1.0
+
+
+def engine_fault(exc: BaseException) -> bool:
+    """True when ``exc`` means the Docker engine failed, not the request: unreachable, cut off, a 5xx.
+
+    A 4xx (a container already removed, an image not built) is an answer from a
+    working engine, and stays the caller's to judge.
+    """
+    if isinstance(exc, EngineError | requests.exceptions.RequestException):
+        return True
+    if isinstance(exc, docker.errors.APIError):
+        return exc.is_server_error()
+    return isinstance(exc, docker.errors.DockerException)
+
+
+@contextlib.contextmanager
+def _engine_faults(what: str) -> Iterator[None]:
+    """Raise an engine failure while doing ``what`` as ``EngineError``: the grader retries those."""
+    try:
+        yield
+    except EngineError:
+        raise
+    except Exception as exc:
+        if engine_fault(exc):
+            raise EngineError(f"the Docker engine failed while {what}: {type(exc).__name__}: {exc}") from exc
+        raise
+
+
+def _guarded(method):
+    """``_engine_faults`` around a whole method."""
+    what = method.__name__.strip("_").replace("_", " ")
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with _engine_faults(what):
+            return method(*args, **kwargs)
+
+    return wrapper
 
 
 class DockerSandbox:
@@ -53,8 +95,8 @@ class DockerSandbox:
         try:
             self.client = client or docker.from_env(timeout=120)
             self.client.ping()
-        except docker.errors.DockerException as exc:  # pragma: no cover - env specific
-            raise SandboxError(f"Docker engine unreachable: {exc}") from exc
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+            raise EngineError(f"Docker engine unreachable: {exc}") from exc
         self.worker = worker or socket.gethostname()
         self.runtime = runtime
 
@@ -62,7 +104,14 @@ class DockerSandbox:
         """Every object made here carries these: the cleanup of a restarted worker finds them."""
         return {LABEL: "1", LABEL_WORKER: self.worker, **(extra or {})}
 
+    @_guarded
+    def ping(self) -> None:
+        """Ask the engine whether it answers; ``EngineError`` when it does not."""
+        if not self.client.ping():
+            raise EngineError("the Docker engine did not answer a ping")
+
     # ------------------------------------------------------------------ jobs
+    @_guarded
     def run(self, job: SandboxJob) -> SandboxResult:
         """Run ``job`` to completion (or its timeout) and remove its container."""
         container = self._create(job)
@@ -74,12 +123,15 @@ class DockerSandbox:
     @contextlib.contextmanager
     def service(self, job: SandboxJob) -> Iterator[Service]:
         """Start a long-running container (an app under test) and remove it afterwards."""
-        container = self._create(job)
+        with _engine_faults("starting a service"):
+            container = self._create(job)
         try:
-            container.start()
+            with _engine_faults("starting a service"):
+                container.start()
             yield Service(container, job)
         finally:
-            self._remove(container)
+            with _engine_faults("removing a service"):
+                self._remove(container)
 
     def _create(self, job: SandboxJob) -> Container:
         if job.network is None and job.network_alias:
@@ -138,6 +190,8 @@ class DockerSandbox:
         except docker.errors.ImageNotFound as exc:
             raise SandboxError(f"sandbox image {job.image!r} is not built: {exc}") from exc
         except docker.errors.APIError as exc:
+            if exc.is_server_error():
+                raise EngineError(f"the Docker engine could not create a container: {exc}") from exc
             raise SandboxError(f"could not create container: {exc}") from exc
         return container
 
@@ -158,7 +212,11 @@ class DockerSandbox:
         try:
             status = container.wait(timeout=limits.timeout_s)
             exit_code = int(status.get("StatusCode", -1))
-        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError) as exc:
+            # Over a unix socket the job's own time limit also ends as a ConnectionError ("Read timed
+            # out"); one that ends sooner is the engine's stream breaking (restarted, cut off): ours.
+            if time.monotonic() - started < limits.timeout_s - _EARLY_S:
+                raise EngineError(f"the Docker engine stopped answering while a job ran: {exc}") from exc
             timed_out = True
             with contextlib.suppress(docker.errors.APIError):
                 container.kill()
@@ -238,17 +296,18 @@ class DockerSandbox:
         does not ensure.
         """
         name = f"grader-{run_id}-{uuid.uuid4().hex[:6]}"
-        net = self.client.networks.create(
-            name,
-            driver="bridge",
-            internal=True,
-            options={"com.docker.network.bridge.inhibit_ipv4": "true"},
-            labels=self._labels({LABEL_RUN: run_id}),
-        )
+        with _engine_faults("creating a network"):
+            net = self.client.networks.create(
+                name,
+                driver="bridge",
+                internal=True,
+                options={"com.docker.network.bridge.inhibit_ipv4": "true"},
+                labels=self._labels({LABEL_RUN: run_id}),
+            )
         try:
             yield name
         finally:
-            with contextlib.suppress(docker.errors.APIError):
+            with _engine_faults("removing a network"), contextlib.suppress(docker.errors.APIError):
                 net.reload()
                 for c in net.containers:
                     with contextlib.suppress(docker.errors.APIError):
@@ -268,6 +327,7 @@ class DockerSandbox:
         finally:
             self._remove(container)
 
+    @_guarded
     def volume_exists(self, name: str) -> bool:
         try:
             self.client.volumes.get(name)
@@ -275,6 +335,7 @@ class DockerSandbox:
         except docker.errors.NotFound:
             return False
 
+    @_guarded
     def create_volume(self, name: str, *, image: str, owner: int = 0, labels: Mapping[str, str] | None = None) -> str:
         """Create an empty volume whose root belongs to ``owner`` (uid and gid)."""
         self.client.volumes.create(name, labels=self._labels(labels))
@@ -282,6 +343,7 @@ class DockerSandbox:
             self._chown_root(name, image, owner)
         return name
 
+    @_guarded
     def volume_from_dir(
         self, name: str, source: Path, *, image: str, owner: int = 0, labels: Mapping[str, str] | None = None
     ) -> str:
@@ -294,6 +356,7 @@ class DockerSandbox:
         self._load(name, image, _tar_of_dir(source, owner=owner))
         return name
 
+    @_guarded
     def volume_from_files(
         self, name: str, files: Mapping[str, bytes], *, image: str, owner: int = 0, labels: Mapping[str, str] | None = None
     ) -> str:
@@ -301,11 +364,13 @@ class DockerSandbox:
         self._load(name, image, _tar_of_files(files, owner=owner))
         return name
 
+    @_guarded
     def read_from_volume(self, name: str, path: str, *, image: str, max_bytes: int) -> bytes:
         """Read one regular file out of a volume, with the same checks as result files."""
         with self._volume_carrier(name, image, mode="ro") as container:
             return self._take_file(container, "/v/" + path.lstrip("/"), max_bytes)
 
+    @_guarded
     def read_tree_from_volume(self, name: str, *, image: str, max_bytes: int) -> dict[str, bytes]:
         """Every regular file in a volume (links and devices skipped), at most ``max_bytes`` in all."""
         with self._volume_carrier(name, image, mode="ro") as container:
@@ -328,6 +393,7 @@ class DockerSandbox:
                         files[member.name] = data.read()
         return files
 
+    @_guarded
     def remove_volume(self, name: str) -> None:
         with contextlib.suppress(docker.errors.NotFound):
             try:
@@ -349,10 +415,22 @@ class DockerSandbox:
                 raise SandboxError(f"could not load files into volume {volume}")
 
     # --------------------------------------------------------------- cleanup
+    @_guarded
     def remove_run(self, run_id: str) -> None:
         """Remove every container of one run at once (a job's wait then returns)."""
         for c in self._containers(f"{LABEL_RUN}={run_id}"):
             self._remove_id(c["Id"])
+
+    @_guarded
+    def remove_leftovers(self, run_id: str) -> None:
+        """Remove what a run left when the engine went away under it: containers, then networks and volumes."""
+        self.remove_run(run_id)
+        for net in self.client.networks.list(filters={"label": f"{LABEL_RUN}={run_id}"}):
+            with contextlib.suppress(docker.errors.APIError):
+                net.remove()
+        for vol in self.client.volumes.list(filters={"label": f"{LABEL_RUN}={run_id}"}):
+            with contextlib.suppress(docker.errors.APIError):
+                vol.remove(force=True)
 
     def _containers(self, label: str) -> list[dict]:
         """Containers carrying ``label``, listed without inspecting each: one may vanish meanwhile."""
@@ -362,6 +440,7 @@ class DockerSandbox:
         with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
             self.client.api.remove_container(container_id, force=True, v=False)
 
+    @_guarded
     def remove_orphans(self, *, older_than_s: float | None = None) -> int:
         """Remove this worker's leftover containers and run networks (e.g. after a crash).
 
@@ -395,28 +474,49 @@ class Service:
         self.container = container
         self.job = job
 
+    @_guarded
     def running(self) -> bool:
         self.container.reload()
         return self.container.status == "running"
 
+    @_guarded
     def state(self) -> dict:
         self.container.reload()
         return dict(self.container.attrs.get("State", {}))
 
+    @_guarded
+    def kill_signals(self) -> list[str]:
+        """The signals the engine was asked to send this container (``docker kill``/``stop``, a shutdown).
+
+        An exit code of 137 alone proves nothing: a process may exit with it by choice.
+        Only the engine's own record says that something outside sent the kill.
+        """
+        created = str(self.container.attrs.get("Created") or "")[:19]  # "2026-11-28T13:50:01.123456789Z"
+        since = int(datetime.fromisoformat(created).replace(tzinfo=timezone.utc).timestamp()) if created else 0
+        events = self.container.client.events(
+            since=since, until=int(time.time()) + 1, decode=True,
+            filters={"container": self.container.id, "event": "kill"},
+        )
+        return [str(((e.get("Actor") or {}).get("Attributes") or {}).get("signal", "")) for e in events]
+
+    @_guarded
     def logs(self, max_bytes: int = 64_000) -> str:
         stream = CappedStream(max_bytes)
         with contextlib.suppress(docker.errors.APIError):
             stream.write(self.container.logs(stdout=True, stderr=True))
         return stream.text()
 
+    @_guarded
     def stop(self, timeout: int = 5) -> None:
         with contextlib.suppress(docker.errors.APIError):
             self.container.stop(timeout=timeout)
 
+    @_guarded
     def cpu(self) -> dict:
         """CPU used and throttled so far (see ``sandbox.host.container_cpu``)."""
         return container_cpu(self.container)
 
+    @_guarded
     def restart(self, timeout: int = 5) -> None:
         """Stop and start the same container (same name and network alias): drops work in flight."""
         try:

@@ -10,12 +10,19 @@ from celery.signals import worker_ready
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="workers.tasks.grade_submission", bind=True, acks_late=True, reject_on_worker_lost=True)
+@shared_task(name="workers.tasks.grade_submission", bind=True, acks_late=True, reject_on_worker_lost=True,
+             max_retries=None)  # the service counts its retries (GRADER_INFRA_RETRIES) and stops them
 def grade_submission(self, submission_id: int) -> None:
-    """Grade one submission (idempotent: a redelivery never duplicates results)."""
+    """Grade one submission (idempotent: a redelivery never duplicates results).
+
+    After an outage of ours the service asks for a retry with its back-off; Celery's
+    own retry count is the service's count, and the service decides when to stop.
+    """
     from grader.services.grading import grade
 
-    grade(submission_id, task_id=self.request.id)
+    retry = grade(submission_id, task_id=self.request.id, retries=self.request.retries)
+    if retry is not None:
+        raise self.retry(countdown=retry.delay_s)
 
 
 @shared_task(name="workers.tasks.sweep_stuck", acks_late=False)

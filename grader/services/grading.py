@@ -8,7 +8,13 @@ check results belong to a run, so nothing is ever counted twice.
 Every submission ends ``completed`` or ``failed`` with a reason a person
 understands.  The candidate's own failures (install errors, an app that does
 not start) are grades of zero with the reason in ``failure_reason``; the
-grader's failures (clone, sandbox, timeout, bugs) are ``failed``.
+grader's failures (clone, sandbox, timeout, bugs) are ``failed``.  An outage of
+ours (index, DNS, TLS, the Docker engine: see ``failures``) is neither: ``grade``
+gives the attempt back and returns a ``Retry`` with its back-off, which the Celery
+task schedules and ``grade_until_done`` (the CLI) sleeps through; at the limit the
+submission ends ``failed`` with code ``infrastructure``.  A pre-flight check of the
+engine and the index (``preflight``) runs first, so an outage is found before the
+candidate's requirements could be blamed for it.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ import contextlib
 import logging
 import shutil
 import socket
+import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -29,11 +37,11 @@ from grader.errors import FailureCode, InstallFailed, SandboxFailure
 from grader.extensions import db
 from grader.models import CheckResult, GradingRun, Submission, SubmissionStatus
 from grader.models._base import utcnow
-from grader.services import catalog, handout, reviews
+from grader.services import catalog, handout, preflight, reviews
 from grader.services.catalog import GradingPlan
 from grader.services.clone import ClonePolicy, clone
 from grader.services.environment import GradingEnvironment, environment
-from grader.services.failures import classify, fail, set_status
+from grader.services.failures import Retry, classify, fail, retry_or_fail, set_status
 from grader.services.install import read_requirements
 from grader.services.scoring import ScoreCard, score
 from grader.services.timing import HostShare
@@ -72,8 +80,11 @@ def start_run(submission: Submission, task_id: str | None) -> GradingRun | None:
         run.finished_at = utcnow()
         run.notes = "abandoned: the worker running it stopped before finishing"
     submission.attempts += 1
+    # Numbered after every earlier run: attempts given back (an outage of ours) or reset by a
+    # regrade count again from fewer, but a run's number stays unique within its submission.
+    number = max((r.attempt for r in submission.runs), default=0) + 1
     run = GradingRun(
-        submission=submission, attempt=submission.attempts, task_id=task_id,
+        submission=submission, attempt=number, task_id=task_id,
         worker_host=current_app.config["GRADER_WORKER_NAME"] or socket.gethostname(),
     )
     db.session.add(run)
@@ -81,25 +92,33 @@ def start_run(submission: Submission, task_id: str | None) -> GradingRun | None:
     return run
 
 
-def grade(submission_id: int, *, task_id: str | None = None) -> None:
-    """Grade a submission to a terminal state; safe to call twice."""
+def grade(submission_id: int, *, task_id: str | None = None, retries: int = 0) -> Retry | None:
+    """Grade a submission to a terminal state, or return a ``Retry`` after an outage of ours; safe to call twice.
+
+    ``retries``: how many times this grading was already retried for an outage.
+    """
     submission = db.session.get(Submission, submission_id)
     if submission is None:
         log.warning("submission %s does not exist", submission_id)
-        return
+        return None
     if submission.status.terminal:
         log.info("submission %s already %s", submission.public_id, submission.status.value)
-        return
+        return None
     config = current_app.config
     if submission.attempts >= config["GRADER_MAX_ATTEMPTS"]:
         fail(submission, None, FailureCode.TIMED_OUT, f"grading did not finish after {submission.attempts} attempts")
-        return
+        return None
     run = start_run(submission, task_id)
     if run is None:
-        return
+        return None
     stages = StageClock()
     workdir = Path(config["GRADER_WORKDIR"]) / f"{submission.public_id}-{run.attempt}-{uuid.uuid4().hex[:6]}"
     try:
+        preflight.check(lambda: environment(config).ping(), config["GRADER_PIP_INDEX_URL"], config["GRADER_PIP_CERT"])
+        env = environment(config)
+        for earlier in submission.runs:  # what an outage kept an earlier attempt (or grading) from removing
+            if earlier.status in ("retried", "failed"):
+                env.clear_run(scope_id(submission, earlier))
         plan = catalog.plan_for(submission.assessment.slug, fresh=True)
         spec = plan.spec
         run.assessment_hash = spec.content_hash
@@ -111,8 +130,7 @@ def grade(submission_id: int, *, task_id: str | None = None) -> None:
         if spec.handout is not None:
             run.handout_diff = handout.diff_against(spec, checkout.path)
         set_status(submission, S.INSTALLING, f"commit {checkout.commit_sha[:12]}")
-        env = environment(config)
-        with RunScope(env.sandbox, f"r{run.id}-{uuid.uuid4().hex[:4]}") as scope, env.host.share() as host:
+        with RunScope(env.sandbox, scope_id(submission, run)) as scope, env.host.share() as host:
             outcome, install_error = _test(plan, env, scope, host, checkout.path, submission, run, stages)
         set_status(submission, S.SCORING)
         with stages.stage("score"):
@@ -126,12 +144,36 @@ def grade(submission_id: int, *, task_id: str | None = None) -> None:
         submission.failure_code = FailureCode.INSTALL_FAILED.value if install_error else None
         submission.failure_reason = outcome.notes
         set_status(submission, S.COMPLETED, f"score {card.total:g}/{card.max:g}")
-    except Exception as exc:  # noqa: BLE001 - whatever broke, the submission must end
+    except Exception as exc:  # noqa: BLE001 - whatever broke, the submission must end (or be retried)
         db.session.rollback()
         run.stage_seconds = stages.finish()
-        fail(submission, run, *classify(exc, submission))
+        code, reason = classify(exc, submission)
+        if code is FailureCode.INFRASTRUCTURE:
+            return retry_or_fail(submission, run, reason, retries, config)
+        fail(submission, run, code, reason)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    return None
+
+
+def grade_until_done(submission_id: int, *, sleep: Callable[[float], None] = time.sleep,
+                     on_retry: Callable[[Retry], None] | None = None) -> None:
+    """Grade in this process (``grader grade``), waiting out each back-off after an outage of ours.
+
+    The in-process twin of the Celery task's ``self.retry``: the same limit and
+    delays, from the same config, so both end ``failed``/``infrastructure`` alike.
+    """
+    retries = 0
+    while (retry := grade(submission_id, retries=retries)) is not None:
+        if on_retry is not None:
+            on_retry(retry)
+        sleep(retry.delay_s)
+        retries += 1
+
+
+def scope_id(submission: Submission, run: GradingRun) -> str:
+    """The sandbox's name for one run: derived, so a later attempt can remove what an outage left behind."""
+    return f"{submission.public_id}-a{run.attempt}"
 
 
 def _test(plan: GradingPlan, env: GradingEnvironment, scope: RunScope, host: HostShare, checkout: Path,

@@ -8,19 +8,28 @@ Two sandboxed steps, neither running candidate code:
    network at all.
 The volume is named by the hash of the normalised requirements and the runner
 image, so a resubmission with the same dependencies skips both steps.
+
+Whose failure: pip says "Could not find a version that satisfies the requirement"
+both when a pin does not exist and when it never reached the index.  Its retry
+warnings tell the two apart (``index_fault``: TLS, DNS, refused or timed-out
+connections, proxies, 5xx), and where pip printed none (an index answering 5xx is
+silent at ``-q``) the index is asked about the project itself before the candidate
+is blamed.  Ours raise ``InfrastructureFailure``; the grading is retried.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.errors import InstallFailed, SandboxFailure
+from grader.errors import InfrastructureFailure, InstallFailed, SandboxFailure
+from grader.services import preflight
 from sandbox import Limits, Mount, RunScope, Sandbox, SandboxJob, SandboxResult, Verdict
-from sandbox.errors import SandboxError
+from sandbox.errors import EngineError, SandboxError
 from sandbox.layout import DEPS_MOUNT, SANDBOX_UID
 
 _LINE = re.compile(
@@ -29,6 +38,31 @@ _LINE = re.compile(
     r"\s*==\s*(?P<version>[A-Za-z0-9][A-Za-z0-9.+!_-]*)$"
 )
 COMPLETE_MARKER = ".grader-complete"
+
+# pip's words when it never got an answer from the index: (pattern, what an operator reads). Exception
+# names match case-sensitively: a requirement line is lower-cased first, so "sslerror==1.0" cannot pose as one.
+_INDEX_FAULTS = (
+    (re.compile(r"SSLError|SSLCertVerificationError|CERTIFICATE_VERIFY_FAILED|certificate verify failed|"
+                r"WRONG_VERSION_NUMBER|\[SSL|File \"[^\"]*/ssl\.py\""),  # the last: pip crashing in the handshake
+     "the package index could not be reached over TLS: check GRADER_PIP_CERT"),
+    (re.compile(r"NameResolutionError|Temporary failure in name resolution|Name or service not known|"
+                r"Failed to resolve|No address associated with hostname"),
+     "the package index's host name could not be resolved (DNS)"),
+    (re.compile(r"ProxyError|Tunnel connection failed|Cannot connect to proxy"),
+     "the proxy to the package index failed"),
+    (re.compile(r"ReadTimeoutError|ConnectTimeoutError|Read timed out|Connection timed out"),
+     "the package index did not answer in time"),
+    (re.compile(r"NewConnectionError|Connection refused|Network is unreachable|No route to host|"
+                r"ConnectionResetError|Connection reset by peer|RemoteDisconnected|Connection aborted|"
+                r"IncompleteRead|ProtocolError|Max retries exceeded|ConnectionError"),
+     "the package index could not be reached"),
+    (re.compile(r"too many 5\d\d error responses|\b5\d\d Server Error|HTTP error 5\d\d|"
+                r"\b50[234] (Bad Gateway|Service Unavailable|Gateway Time-?out)"),
+     "the package index answered with a server error (HTTP 5xx)"),
+)
+# Lines that quote the candidate's requirements rather than pip's own trouble.
+_QUOTES_REQUIREMENT = re.compile(r"satisfies the requirement|No matching distribution found|^\s*(Collecting|Downloading|Saved|File was)\b")
+_NOT_FOUND = re.compile(r"Could not find a version that satisfies the requirement (?P<req>\S+) \(from versions: none\)")
 
 
 @dataclass(frozen=True)
@@ -145,10 +179,14 @@ class Installer:
             self._check(fetch, "downloading wheels")
             installed = scope.run(self._install_job(inputs, wheels, name, scope))
             self._check(installed, "installing wheels")
+        except EngineError as exc:
+            with contextlib.suppress(SandboxError):  # the engine may be gone: a half-made cache is redone next time
+                self.sandbox.remove_volume(name)
+            raise InfrastructureFailure(f"the Docker engine failed while installing dependencies: {exc}") from exc
         except SandboxError as exc:
             self.sandbox.remove_volume(name)
             raise SandboxFailure(f"sandbox failed while installing dependencies: {exc}") from exc
-        except InstallFailed:
+        except (InstallFailed, InfrastructureFailure):
             self.sandbox.remove_volume(name)
             raise
         return InstalledDeps(volume=name, cache_hit=False, log=_tail(fetch.stdout + fetch.stderr + installed.stdout + installed.stderr))
@@ -189,12 +227,16 @@ class Installer:
             labels=scope.job_labels("install"),
         )
 
-    @staticmethod
-    def _check(result: SandboxResult, what: str) -> None:
+    def _check(self, result: SandboxResult, what: str) -> None:
         if result.ok:
             return
         output = (result.stderr.strip() or result.stdout.strip())
         log = _tail(result.stdout + result.stderr)
+        fault = index_fault(result.stdout + "\n" + result.stderr, self.pip_cert) or self._silent_index_fault(output)
+        if fault:
+            raise InfrastructureFailure(f"{what} failed on our side: {fault}")
+        if result.verdict is Verdict.FAILED and result.exit_code == 137:  # no candidate code runs here to be killed
+            raise InfrastructureFailure(f"{what} was killed from outside the sandbox (SIGKILL, not its memory or time limit)")
         if result.verdict is Verdict.TIMEOUT:
             raise InstallFailed(f"{what} took longer than the install time limit", log)
         if result.verdict is Verdict.OOM:
@@ -202,6 +244,31 @@ class Installer:
         lines = [ln for ln in output.splitlines() if ln.strip()]
         detail = next((ln for ln in lines if "ERROR" in ln or "limit" in ln), lines[-1] if lines else "no output")
         raise InstallFailed(f"{what} failed: {detail.strip()[:400]}", log)
+
+    def _silent_index_fault(self, output: str) -> str | None:
+        """Ask the index about a project pip found no version of: a 404 is the candidate's, a 5xx or no answer ours."""
+        match = _NOT_FOUND.search(output)
+        if not match:
+            return None
+        project = re.split(r"[\[=<>!~;]", match.group("req"), maxsplit=1)[0]
+        return preflight.index_problem(self.index_url, self.pip_cert, project, missing_is_fine=True)
+
+
+def index_fault(pip_output: str, pip_cert: str | None = None) -> str | None:
+    """Why pip never got an answer from the package index, from its own output; None when it did.
+
+    A network or TLS failure is ours even when pip goes on to say "Could not find a
+    version": it found none because it could not look.
+    """
+    own = "\n".join(ln for ln in pip_output.splitlines() if not _QUOTES_REQUIREMENT.search(ln))
+    for pattern, meaning in _INDEX_FAULTS:
+        match = pattern.search(own)
+        if match:
+            line = next((ln for ln in own.splitlines() if match.group(0) in ln), match.group(0))
+            if "GRADER_PIP_CERT" in meaning:
+                meaning += f" ({f'GRADER_PIP_CERT={pip_cert}' if pip_cert else 'GRADER_PIP_CERT is not set'})"
+            return f"{meaning}; pip said: {line.strip()[:300]}"
+    return None
 
 
 _locks_guard = threading.Lock()

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from grader.errors import ApiError, FailureCode, Forbidden, Invalid, NotFound
+from grader.errors import OUR_FAILURE_CODES, ApiError, Forbidden, Invalid, NotFound
 from grader.extensions import db
 from grader.models import ApiKey, Invitation, Submission, User
 from grader.models._base import utcnow
@@ -22,7 +22,7 @@ from grader.services import catalog
 from grader.services.reports import iso
 from grader.services.users import normalise_email
 
-OUR_FAILURES = (FailureCode.SANDBOX_ERROR.value, FailureCode.INTERNAL_ERROR.value)  # the grader's fault: the attempt is given back
+OUR_FAILURES = tuple(sorted(c.value for c in OUR_FAILURE_CODES))  # the grader's fault: the attempt is given back
 MAX_ATTEMPTS = 20
 
 

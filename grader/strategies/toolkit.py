@@ -8,12 +8,13 @@ written once.  Steps that do not depend on each other run side by side
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from grader.errors import GradingTimeout, SandboxFailure
+from grader.errors import GradingTimeout, InfrastructureFailure, SandboxFailure
 from grader.strategies.base import GradingContext
 from sandbox import Limits, Mount, SandboxJob, SandboxResult, Service, Verdict
 from sandbox.layout import APP_DIR, DEPS_MOUNT, OUT_DIR, SUITE_DIR, runner_env
@@ -59,11 +60,20 @@ def app_job(
     )
 
 
-def suite_command(ctx: GradingContext) -> tuple[str, ...]:
+# Set to an integer, the hidden suite runs in a random order drawn from it (the tester plugin's
+# --grader-seed): tests set it to prove verdicts do not depend on order. Unset (production): file order.
+SUITE_SEED_ENV = "GRADER_SUITE_SEED"
+
+
+def suite_command(ctx: GradingContext, seed: int | None = None) -> tuple[str, ...]:
+    """The hidden suite's pytest command line; ``seed`` (default: ``$GRADER_SUITE_SEED``) shuffles its order."""
+    if seed is None and os.environ.get(SUITE_SEED_ENV, "").strip():
+        seed = int(os.environ[SUITE_SEED_ENV])
+    order = (f"--grader-seed={seed}",) if seed is not None else ()
     return (
         "python", "-m", "pytest", "-p", "grader_report", f"--grader-report={REPORT}",
         "-p", "no:cacheprovider", "-q", "-rN", "--color=no", f"--rootdir={SUITE_DIR}",
-        *ctx.spec.tester.pytest_args, SUITE_DIR,
+        *order, *ctx.spec.tester.pytest_args, SUITE_DIR,
     )
 
 
@@ -124,13 +134,21 @@ class TestBench:
         return None
 
     def run_suite(self, *, env: Mapping[str, str] | None = None) -> SandboxResult:
-        """The hidden suite; a timeout is the grader's limit, an out-of-memory tester is ours."""
+        """The hidden suite; a timeout is the grader's limit, an out-of-memory tester is ours.
+
+        A dead engine never reaches here as "no report": the runner raises when the
+        engine's stream breaks. A tester killed from outside (its pytest is PID 1, see
+        ``killed_from_outside``) is ours, not a report the candidate's app failed to earn.
+        """
         limits = self.ctx.spec.tester.limits.to_limits()
         result = self.ctx.scope.run(self.job(suite_command(self.ctx), limits, result_path=REPORT, env=env))
         if result.verdict is Verdict.TIMEOUT:
             raise GradingTimeout(f"the hidden tests did not finish within {limits.timeout_s:.0f} s")
         if result.result is None and result.verdict is Verdict.OOM:
             raise SandboxFailure("the tester ran out of memory")
+        if result.result is None and result.exit_code == 137:
+            raise InfrastructureFailure("the tester's container was killed from outside the sandbox "
+                                        "(SIGKILL, not its memory or time limit)")
         return result
 
 
@@ -144,10 +162,36 @@ def stop_all(services: Mapping[str, Service], logs: dict[str, str], timeout: int
 
 
 def startup_failure(app: Service, health_path: str, startup_s: float) -> str:
-    """Why an app never became healthy, in words, from its container's state."""
+    """Why an app never became healthy, in words, from its container's state.
+
+    Reading the state asks the engine again, so a dead engine raises (ours, retried)
+    instead of reading as the app exiting; a container stopped from outside its own
+    limits is ours too (``killed_from_outside``).
+    """
     state = app.state()
     if state.get("Running"):
         return f"the app did not answer {health_path} within {startup_s:.0f} s"
     if state.get("OOMKilled"):
         return "the app ran out of memory while starting"
+    outside = killed_from_outside(state, app.kill_signals)
+    if outside:
+        raise InfrastructureFailure(f"the app's container {outside} before it became healthy")
     return f"the app exited during startup with code {state.get('ExitCode')}"
+
+
+def killed_from_outside(state: Mapping, kill_signals: Callable[[], list[str]]) -> str | None:
+    """How a container was stopped by something other than itself or its limits, or None.
+
+    Exit code 137 without the memory limit's OOM flag is a SIGKILL, but an app may also
+    simply exit with 137 (and the kernel ignores a SIGKILL that PID 1 sends itself): only
+    the engine's record of a kill it was asked to deliver (``docker kill``, an engine
+    shutting down) makes it ours, so no candidate can turn its own exit into our retry.
+    An engine error recorded on the container, or a container marked dead, is the engine's.
+    """
+    if state.get("Error"):
+        return f"was stopped by the Docker engine ({str(state['Error'])[:200]})"
+    if state.get("Dead"):
+        return "was left dead by the Docker engine"
+    if state.get("ExitCode") == 137 and not state.get("OOMKilled") and kill_signals():
+        return "was killed from outside the sandbox (SIGKILL, not its memory or time limit)"
+    return None

@@ -7,6 +7,8 @@ import re
 import shutil
 import subprocess
 
+import pytest
+
 from grader.models import SubmissionStatus as S
 from tests.conftest import TEST_ASSESSMENTS
 from tests.web.conftest import csrf_of
@@ -169,9 +171,10 @@ def test_attempts_run_out_after_the_allowed_number(app, client, invite):
     assert len(submissions_of(app, invitation_id)) == 2
 
 
-def test_a_failure_on_our_side_does_not_use_an_attempt(app, client, invite):
+@pytest.mark.parametrize("code", ["sandbox_error", "internal_error", "infrastructure"])
+def test_a_failure_on_our_side_does_not_use_an_attempt(app, client, invite, code):
     invitation_id, token = invite(attempts=1)
-    add_submission(app, invitation_id, status=S.FAILED, reached=S.INSTALLING, code="sandbox_error",
+    add_submission(app, invitation_id, status=S.FAILED, reached=S.INSTALLING, code=code,
                    reason="sandbox failed while installing dependencies: docker said 500")
     words = text_of(page(client, token))
     assert "Attempts 1 left of 1" in words

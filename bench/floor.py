@@ -6,7 +6,7 @@
 Prints, asserts nothing; every grading is a full in-process grading in real Docker:
 1. saas-api reference, warm: median of ``--saas-runs`` and each (sub-)stage's median;
 2. every saas-api fixture ``--variant-runs`` times: the checks not passed, against the
-   ones its variant.yaml expects (the reference and the alternative expect none);
+   ones its variant.yaml expects (the correct solutions expect none);
 3. one host's saas-api throughput: four gradings, two at a time (the functional
    worker's concurrency), as gradings per hour;
 4. perf-challenge measured as before (the starter measured in every grading,

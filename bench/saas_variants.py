@@ -1,4 +1,4 @@
-"""Grade the saas-api reference, the alternative and every seeded-defect variant; print the table.
+"""Grade the saas-api reference, the other correct solutions and every seeded-defect variant; print the table.
 
     python bench/saas_variants.py [--parallel 2] [NAME ...]
 
@@ -27,10 +27,11 @@ from tests.factories import build_repo  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "saas-api"
 GRADER_SIDE = {"passwords-hashed-at-rest", "own-tests-pass", "lint-clean"}
+CORRECT = ("reference", "alternative", "jwt-extended", "smorest")  # complete solutions: no failed check expected
 
 
 def fixtures(names: list[str]) -> list[tuple[str, list[Path]]]:
-    found = [("reference", [FIXTURES / "reference"]), ("alternative", [FIXTURES / "alternative"])]
+    found = [(name, [FIXTURES / name]) for name in CORRECT]
     for variant in sorted((FIXTURES / "variants").iterdir()):
         if (variant / "variant.yaml").is_file():
             found.append((variant.name, [FIXTURES / "reference", variant]))

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 
 import httpx
+from capped import AnswerRefused, CappedClient
 
 API = "/api/v1"
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -31,37 +32,46 @@ def _excerpt(content: bytes | str | None, cap: int = 600) -> str:
     return text if len(text) <= cap else text[:cap] + "…"
 
 
-class Recorder(httpx.Client):
-    """An httpx client that records every exchange (method, path, body, status, answer)."""
+class Recorder(CappedClient):
+    """A capped httpx client (``capped.py``) that records every exchange (method, path, body, status, answer).
+
+    An answer that breaks a cap (size, size once decompressed, time) is recorded with
+    ``refused``: the reason, and fails the test that asked; it is not a 5xx.
+    """
 
     def __init__(self, base_url: str, instance: str) -> None:
-        super().__init__(base_url=base_url, timeout=15.0)
+        super().__init__(base_url, timeout=15.0)
         self.instance = instance
 
     def request(self, method, url, **kwargs):  # type: ignore[override]
         began = time.monotonic()
-        try:
-            response = super().request(method, url, **kwargs)
-        except httpx.HTTPError as exc:
-            entry = {"instance": self.instance, "method": method, "path": str(url), "error": f"{type(exc).__name__}: {exc}"}
-            ALL_EXCHANGES.append(entry)
-            TEST_EXCHANGES.append(entry)
-            raise
         body = kwargs.get("json", kwargs.get("content"))
         entry = {
             "instance": self.instance,
             "method": method,
             "path": str(url),
             "request": _excerpt(json.dumps(body) if isinstance(body, (dict, list)) else body, 300),
-            "status": response.status_code,
-            "content_type": response.headers.get("content-type", ""),
-            "response": _excerpt(response.content),
-            "ms": round((time.monotonic() - began) * 1000, 1),
-            "_full": response.content[:200_000],
         }
-        ALL_EXCHANGES.append(entry)
-        TEST_EXCHANGES.append(entry)
+        try:
+            response = super().request(method, url, **kwargs)
+        except AnswerRefused as refused:
+            head = refused.head
+            _record(entry, began, head.status, head.headers.get("content-type", ""), head.body, refused=refused.reason)
+            raise
+        except httpx.HTTPError as exc:
+            _record({**entry, "error": f"{type(exc).__name__}: {exc}"})
+            raise
+        _record(entry, began, response.status_code, response.headers.get("content-type", ""), response.content)
         return response
+
+
+def _record(entry: dict, began: float | None = None, status: int = 0, content_type: str = "", body: bytes = b"",
+            **more: str) -> None:
+    if began is not None:
+        entry.update(status=status, content_type=content_type, response=_excerpt(body), **more,
+                     ms=round((time.monotonic() - began) * 1000, 1), _full=body[:200_000])
+    ALL_EXCHANGES.append(entry)
+    TEST_EXCHANGES.append(entry)
 
 
 def transcript(entries: list[dict], last: int = 8) -> list[dict]:
@@ -113,6 +123,7 @@ class User:
     tenant_id: str
     access: str = ""
     refresh: str = ""
+    shared: bool = False  # used by many tests (conftest.World): its tokens are never replaced, refreshed or revoked
 
     @property
     def auth(self) -> dict[str, str]:
@@ -144,6 +155,8 @@ class Api:
         return Tenant(str(body["id"]), name, admin)
 
     def login(self, user: User) -> User:
+        if user.shared:  # a new login may end the earlier sessions, and other tests hold those tokens
+            raise RuntimeError("a shared user never logs in again: build a user of your own (Api.add_user)")
         response = self.http.post(
             f"{API}/auth/login", json={"tenant_id": _id(user.tenant_id), "email": user.email, "password": user.password}
         )

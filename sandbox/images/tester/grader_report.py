@@ -7,12 +7,18 @@ so what it writes is the verdict.  Evidence for interviewers travels in
 
 A test marked ``@pytest.mark.costly`` (a burst of requests, a wait) is skipped once
 an earlier test of its check failed: the check has failed whatever it would show.
+
+``--grader-seed=N`` runs the tests in a random order drawn from ``N`` (the grader asks
+for it only to prove that verdicts do not depend on order; by default, file order).
+The shuffle runs first, so a suite's own ordering hook (e.g. phases that must come
+last) still sorts on top of it, and its stable sort keeps the shuffle within each phase.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 
 import pytest
 
@@ -23,6 +29,7 @@ _FAILED_CHECKS: set[str] = set()  # checks with a failed or errored test so far
 
 def pytest_addoption(parser):
     parser.addoption("--grader-report", default=None, help="write per-test results as JSON here")
+    parser.addoption("--grader-seed", type=int, default=None, help="run the tests in a random order drawn from this seed")
 
 
 def pytest_configure(config):
@@ -37,6 +44,19 @@ _EXTRA: dict = {}
 def grader_extra() -> dict:
     """Session-wide data for the grader (e.g. the passwords used, for the at-rest scan)."""
     return _EXTRA
+
+
+def pytest_report_header(config):
+    seed = config.getoption("--grader-seed")
+    return f"grader: random order, seed {seed}" if seed is not None else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Shuffle the tests when a seed is given, before any suite's own ordering hook runs."""
+    seed = config.getoption("--grader-seed")
+    if seed is not None:
+        random.Random(seed).shuffle(items)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -87,5 +107,6 @@ def pytest_sessionfinish(session, exitstatus):
         return
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump({"exitstatus": int(exitstatus), "tests": _RESULTS, "extra": _EXTRA}, fh, default=str)
+        seed = session.config.getoption("--grader-seed")
+        json.dump({"exitstatus": int(exitstatus), "seed": seed, "tests": _RESULTS, "extra": _EXTRA}, fh, default=str)
     os.replace(tmp, path)

@@ -34,12 +34,13 @@ ENDPOINTS = ("books-list", "book-detail", "author", "orders", "top-books")
 
 def fixtures(tmp: Path, repeat: int) -> list[tuple[str, Path]]:
     """(name, folder) per grading: the starter, the reference (an overlay on the starter), each
-    variant (an overlay on the reference), the overlays materialised under ``tmp``."""
+    variant and mid-band fixture (overlays on the reference), materialised under ``tmp``."""
     starter = ASSESSMENT / "starter"
     reference = build_repo(tmp / "reference", starter, FIXTURES / "reference")
     found = [("starter", starter)] + [(f"reference#{i + 1}", reference) for i in range(repeat)]
-    for variant in sorted((FIXTURES / "variants").iterdir()):
-        found.append((variant.name, build_repo(tmp / variant.name, starter, FIXTURES / "reference", variant)))
+    for folder in ("variants", "mid-band"):
+        for variant in sorted((FIXTURES / folder).iterdir()):
+            found.append((variant.name, build_repo(tmp / variant.name, starter, FIXTURES / "reference", variant)))
     return found
 
 

@@ -1,5 +1,7 @@
 """The perf-challenge grading proves itself with real containers: the starter scores low, the
-reference solution high, and each seeded defect fails exactly its checks, landing in between.
+reference solution high, and each seeded defect fails exactly its checks, landing in between;
+two of them attack the measurements themselves (canned answers for measuring traffic, objects
+planted in the database) and gain nothing.
 
 Each test is one full grading (seeded PostgreSQL, fake stock service, starter and candidate
 apps, Locust load), so they are independent and xdist spreads them over workers.
@@ -7,6 +9,7 @@ apps, Locust load), so they are independent and xdist spreads them over workers.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -94,3 +97,38 @@ def test_each_seeded_defect_fails_exactly_its_checks_and_lands_between(grade_rep
     for check in body["checks"]:
         if check["id"] in expected:
             assert check["message"], check["id"]
+    if variant.name in VARIANT_EVIDENCE:
+        VARIANT_EVIDENCE[variant.name](body)
+
+
+def _canned_answers_forfeit_every_speed_point(body: dict) -> None:
+    """Every client looks the same, and the answers the app gave while measured are checked: canned ones forfeit."""
+    checks = {c["id"]: c for c in body["checks"]}
+    # Correct for the suite, so only the measurements' own answer checks can catch it.
+    assert all(checks[f"correct-{e}"]["outcome"] == "passed" for e in ENDPOINTS), _why(body)
+    for check_id in [f"latency-{e}" for e in ENDPOINTS] + ["load-throughput"]:
+        assert "differ from the database" in checks[check_id]["message"], checks[check_id]["message"]
+    books = checks["queries-books-list"]
+    assert "statement-count probes answered" in books["message"], books["message"]
+
+
+def _planted_objects_are_refused_and_counts_stay_real(body: dict) -> None:
+    """The app's role can create nothing the grader's superuser sessions would read, nor make itself a superuser."""
+    checks = {c["id"]: c for c in body["checks"]}
+    # Nothing got in (the integrity check lists foreign objects and the role's attributes).
+    assert checks["data-intact"]["outcome"] == "passed", checks["data-intact"]["message"]
+    # The N+1 of /authors/{id} is counted in full: the biggest sampled author has 25+ books.
+    author = checks["queries-author"]
+    assert "N+1" in author["message"], author["message"]
+    assert author["evidence"][0]["candidate"]["large"]["median"] >= 25, author["evidence"]
+    assert checks["queries-books-list"]["evidence"][0]["candidate"]["large"]["median"] >= 2
+    logs = (body["run"]["logs"] or {}).get("app", "")
+    assert "plant schema grader: refused" in logs, logs[-3000:]
+    assert not re.search(r"plant [^:]+: planted", logs), logs[-3000:]
+
+
+# What some variants must show beyond their failed checks (same grading, no second run).
+VARIANT_EVIDENCE = {
+    "canned-under-load": _canned_answers_forfeit_every_speed_point,
+    "planted-objects": _planted_objects_are_refused_and_counts_stay_real,
+}

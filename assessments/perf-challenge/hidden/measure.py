@@ -10,6 +10,14 @@ figure, and it exposes N+1 patterns directly. Phase 2 is Locust, closed loop (pe
 each endpoint alone (per-endpoint percentiles), then the weighted mix (throughput, error
 rate, the timeline). PERF_OPTIONS (JSON) overrides DEFAULT_OPTIONS key by key.
 
+Every request goes through the tester's one capped client (client.py), the same the
+correctness suite uses, so the app cannot tell a probe or a load request from a test.
+With --check-answers (the candidate's run) every probe's body and a seeded sample of the
+bodies under load are kept and, once the load is over, compared with the suite's oracle
+on the database the app serves (answers.py); the grader forfeits a measurement with a
+wrong answer.  This script's database sessions resolve names in pg_catalog only and
+qualify everything else (support.connect(strict=True)).
+
 The output file is always written (atomically), with problems listed in "errors", and the
 exit status is 0 whenever it was written: a broken app is a result, not a crash.
 
@@ -62,6 +70,9 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "seed": 1234,
     "warmup_path": "/books/{book}",
     "probe_timeout_s": 60,
+    # All probes together: an app that answers nothing in time cannot stretch this script past the
+    # grader's measure_timeout_s; probes not sent by then are errors (their counts are missing).
+    "queries_budget_s": 100,
     "slow_probe_ms": 2000,
     # A pair whose large probe already runs this many statements more than its small one is an
     # N+1 beyond doubt (thresholds allow a growth of about one): repeating it cannot change a verdict.
@@ -71,13 +82,14 @@ EXTRA_DEFAULTS: dict[str, Any] = {
 # Sample pools per placeholder, all ordered so that a fixed seed picks the same values in
 # the starter's database and the candidate's (their data is identical).
 SAMPLE_SQL: dict[str, str] = {
-    "book": "SELECT id FROM books ORDER BY id",
-    "book_many_reviews": "SELECT book_id FROM reviews GROUP BY book_id HAVING count(*) >= 15 ORDER BY book_id",
-    "author": "SELECT id FROM authors ORDER BY id",
-    "author_few_books": "SELECT author_id FROM books GROUP BY author_id HAVING count(*) BETWEEN 1 AND 3 ORDER BY author_id",
-    "author_many_books": "SELECT author_id FROM books GROUP BY author_id HAVING count(*) >= 25 ORDER BY author_id",
-    "email": "SELECT DISTINCT customer_email FROM orders ORDER BY customer_email",
-    "email_many_orders": "SELECT customer_email FROM orders GROUP BY customer_email HAVING count(*) >= 60 "
+    "book": "SELECT id FROM public.books ORDER BY id",
+    "book_many_reviews": "SELECT book_id FROM public.reviews GROUP BY book_id HAVING count(*) >= 15 ORDER BY book_id",
+    "author": "SELECT id FROM public.authors ORDER BY id",
+    "author_few_books": "SELECT author_id FROM public.books GROUP BY author_id HAVING count(*) BETWEEN 1 AND 3 "
+                        "ORDER BY author_id",
+    "author_many_books": "SELECT author_id FROM public.books GROUP BY author_id HAVING count(*) >= 25 ORDER BY author_id",
+    "email": "SELECT DISTINCT customer_email FROM public.orders ORDER BY customer_email",
+    "email_many_orders": "SELECT customer_email FROM public.orders GROUP BY customer_email HAVING count(*) >= 60 "
                          "ORDER BY customer_email",
 }
 BOOKS_PER_PAGE_SAMPLE = 20  # {page} ranges over 1..(books / 20)
@@ -113,59 +125,70 @@ def write_atomically(path: str, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def http_get(url: str, timeout: float) -> tuple[int | None, int, float, str | None]:
-    """One GET on a fresh connection: (status or None, body bytes, elapsed ms, problem)."""
-    import urllib.error
-    import urllib.request
+_CLIENTS: dict[str, Any] = {}
 
+
+def http_get(url: str, timeout: float) -> tuple[int | None, int, float, str | None, bytes]:
+    """One GET through the tester's capped client (client.py, the same the suite and the load use):
+    (status or None, body bytes, elapsed ms, problem, body)."""
+    from urllib.parse import urlsplit
+
+    from client import CappedClient, Caps
+
+    parts = urlsplit(url)
+    base = f"{parts.scheme}://{parts.netloc}"
+    if base not in _CLIENTS:
+        _CLIENTS[base] = CappedClient(base, Caps(total_s=timeout), connections=32)
     start = time.perf_counter()
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "application/json"}), timeout=timeout) as resp:
-            body = resp.read()
-            status = resp.status
-    except urllib.error.HTTPError as exc:
-        body = exc.read() if exc.fp else b""
-        status = exc.code
-    except Exception as exc:  # timeouts, refused connections, resets: all mean "no answer"
-        return None, 0, round((time.perf_counter() - start) * 1000, 1), f"{type(exc).__name__}: {exc}"
-    return status, len(body), round((time.perf_counter() - start) * 1000, 1), None
+        response = _CLIENTS[base].get(url[len(base):] or "/", timeout=timeout)
+    except Exception as exc:  # timeouts, refused connections, resets, caps exceeded: all mean "no answer"
+        return None, 0, round((time.perf_counter() - start) * 1000, 1), f"{type(exc).__name__}: {exc}", b""
+    body = response.content
+    return response.status_code, len(body), round((time.perf_counter() - start) * 1000, 1), None, body
 
 
 class Database:
     """The grader's superuser connection, plus a second one to the app's own database for sampling."""
 
     def __init__(self, dsn: str, role: str) -> None:
-        import psycopg
+        import support
 
         self.dsn = dsn
         self.role = role
-        self.conn = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
-        row = self.conn.execute("SELECT oid FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        # A session that resolves unqualified names in pg_catalog only (never in a schema named after
+        # the role), and every other name below is qualified; the reset names its exact signature.  No
+        # view or function of the app's can stand in for the statistics this script reads or resets.
+        self.conn = support.connect(dsn, strict=True, connect_timeout=10)
+        row = self.conn.execute("SELECT oid FROM pg_catalog.pg_roles WHERE rolname = %s", (role,)).fetchone()
         if row is None:
             raise RuntimeError(f"no database role {role!r}")
         self.role_oid = row[0]
-        has_pgss = self.conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'").fetchone()
+        has_pgss = self.conn.execute(
+            "SELECT 1 FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
+            "WHERE e.extname = 'pg_stat_statements' AND n.nspname = 'public'").fetchone()
         if not has_pgss:
-            raise RuntimeError("pg_stat_statements is not installed in the DB_DSN database")
+            raise RuntimeError("pg_stat_statements is not installed in the DB_DSN database's public schema")
 
     def app_database(self) -> str:
         """The database the app's role is connected to (after warm-up); sampling reads the data the app serves."""
         row = self.conn.execute(
-            "SELECT datname FROM pg_stat_activity WHERE usename = %s AND datname IS NOT NULL "
+            "SELECT datname FROM pg_catalog.pg_stat_activity WHERE usename = %s AND datname IS NOT NULL "
             "GROUP BY datname ORDER BY count(*) DESC, datname LIMIT 1", (self.role,)).fetchone()
         if row:
             return row[0]
         return self.conn.info.dbname
 
     def backends(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s", (self.role,)).fetchone()[0]
+        return self.conn.execute("SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE usename = %s",
+                                 (self.role,)).fetchone()[0]
 
     def wait_until_idle(self, limit_s: float) -> float:
         """Wait for the app's connections to go quiet, so leftovers of earlier traffic (the grader's tests,
         timed-out requests still running) are not charged to a probe; returns the seconds waited."""
         start = time.perf_counter()
         while time.perf_counter() - start < limit_s:
-            busy = self.conn.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s AND state = 'active'",
+            busy = self.conn.execute("SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE usename = %s AND state = 'active'",
                                      (self.role,)).fetchone()[0]
             if not busy:
                 break
@@ -174,29 +197,34 @@ class Database:
 
     def reset(self) -> datetime.datetime:
         """Reset statement counters and return the server's clock, to spot connections opened during the probe."""
-        self.conn.execute("SELECT pg_stat_statements_reset()")
-        return self.conn.execute("SELECT clock_timestamp()").fetchone()[0]
+        # Typed arguments name the extension's own function exactly: no other overload can match.
+        self.conn.execute("SELECT public.pg_stat_statements_reset(0::pg_catalog.oid, 0::pg_catalog.oid, 0::pg_catalog.int8)")
+        return self.conn.execute("SELECT pg_catalog.clock_timestamp()").fetchone()[0]
 
     def statement_count(self) -> int:
-        row = self.conn.execute("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE userid = %s",
+        row = self.conn.execute("SELECT coalesce(sum(calls), 0) FROM public.pg_stat_statements WHERE userid = %s",
                                 (self.role_oid,)).fetchone()
         return int(row[0])
 
     def new_connections_since(self, since: datetime.datetime) -> int:
-        return self.conn.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s AND backend_start >= %s",
+        return self.conn.execute("SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE usename = %s AND backend_start >= %s",
                                  (self.role, since)).fetchone()[0]
 
     def top_statements(self, limit: int = 5) -> list[dict[str, Any]]:
         rows = self.conn.execute(
-            "SELECT query, calls FROM pg_stat_statements WHERE userid = %s ORDER BY calls DESC, query LIMIT %s",
+            "SELECT query, calls FROM public.pg_stat_statements WHERE userid = %s ORDER BY calls DESC, query LIMIT %s",
             (self.role_oid, limit)).fetchall()
         return [{"query": " ".join(query.split())[:200], "calls": int(calls)} for query, calls in rows]
 
-    def sample_pools(self, dbname: str) -> dict[str, list]:
-        import psycopg
+    def dsn_of(self, dbname: str) -> str:
         from psycopg.conninfo import make_conninfo
 
-        with psycopg.connect(make_conninfo(self.dsn, dbname=dbname), autocommit=True, connect_timeout=10) as conn:
+        return make_conninfo(self.dsn, dbname=dbname)
+
+    def sample_pools(self, dbname: str) -> dict[str, list]:
+        import support
+
+        with support.connect(self.dsn_of(dbname), strict=True, connect_timeout=10) as conn:
             pools = {name: [row[0] for row in conn.execute(sql).fetchall()] for name, sql in SAMPLE_SQL.items()}
         pools["page"] = list(range(1, max(1, len(pools["book"]) // BOOKS_PER_PAGE_SAMPLE) + 1))
         return pools
@@ -226,7 +254,7 @@ def warm_up(app_url: str, template: str, picks: dict[str, Any], count: int, time
     url = app_url.rstrip("/") + fill(template, picks)
 
     def one() -> None:
-        status, _, _, problem = http_get(url, timeout)
+        status, _, _, problem, _ = http_get(url, timeout)
         if status is None or not 200 <= status < 300:
             problems.append(f"warm-up GET {url} -> {problem or status}")
 
@@ -239,11 +267,14 @@ def warm_up(app_url: str, template: str, picks: dict[str, Any], count: int, time
 
 
 def phase_queries(db: Database, app_url: str, options: dict[str, Any], repeat: int, pools: dict[str, list],
-                  errors: list[str]) -> dict[str, Any]:
-    """Statements per request, one request at a time; every count is kept so a noisy one is visible."""
+                  errors: list[str], samples: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Statements per request, one request at a time; every count is kept so a noisy one is visible.
+
+    Each probe's body goes to ``samples`` (with the probe's own entry), checked after the load."""
     from perf_load import fill, placeholders
 
     timeout = float(options["probe_timeout_s"])
+    deadline = time.monotonic() + float(options["queries_budget_s"])
     picks = picks_per_repeat(pools, options["seed"], repeat)
     result: dict[str, Any] = {}
     gave_up: set[tuple[str, str]] = set()
@@ -261,14 +292,23 @@ def phase_queries(db: Database, app_url: str, options: dict[str, Any], repeat: i
                     gave_up.add((name, size))
                     continue
                 path = fill(template, picks[index])
-                probe = probe_once(db, app_url, path, timeout)
+                left = deadline - time.monotonic()
+                if left < 1:
+                    errors.append(f"queries {name}/{size}: not probed, the probes' {options['queries_budget_s']} s "
+                                  "were spent (the app answered slowly or not at all)")
+                    gave_up.add((name, size))
+                    continue
+                probe = probe_once(db, app_url, path, min(timeout, left))
                 if probe["new_connections"]:
                     # Most likely a worker that missed the warm-up; its set-up queries are not the request's.
-                    retry = probe_once(db, app_url, path, timeout)
+                    retry = probe_once(db, app_url, path, min(timeout, max(1.0, deadline - time.monotonic())))
                     retry["retried"] = True
                     probe = retry
                 count = probe.pop("count")
                 top = probe.pop("top")
+                body = probe.pop("body")
+                if samples is not None and probe["status"] is not None and 200 <= probe["status"] < 300:
+                    samples.append({"endpoint": name, "path": path, "body": body, "probe": probe})
                 entry["counts"].append(count)
                 entry["probes"].append(probe)
                 if size == "large" and index == 0:
@@ -296,13 +336,41 @@ def phase_queries(db: Database, app_url: str, options: dict[str, Any], repeat: i
 
 def probe_once(db: Database, app_url: str, path: str, timeout: float) -> dict[str, Any]:
     since = db.reset()
-    status, size, ms, problem = http_get(app_url.rstrip("/") + path, timeout)
-    probe: dict[str, Any] = {"path": path, "status": status, "ms": ms, "bytes": size,
+    status, size, ms, problem, body = http_get(app_url.rstrip("/") + path, timeout)
+    probe: dict[str, Any] = {"path": path, "status": status, "ms": ms, "bytes": size, "body": body,
                              "count": db.statement_count(), "top": db.top_statements(),
                              "new_connections": db.new_connections_since(since)}
     if problem:
         probe["error"] = problem
     return probe
+
+
+def check_answers(dsn: str, probe_samples: list[dict[str, Any]], load_samples: list[dict[str, Any]]) -> dict[str, Any]:
+    """Compare the kept answers with the oracle on the app's own database (answers.py).
+
+    Each probe's entry gets ``answer`` (``ok``, ``wrong`` with the differences, or ``unchecked``);
+    the summary counts per endpoint, for probes and for the load sample separately.
+    """
+    import answers
+    import support
+
+    support.use_database(dsn)
+    result: dict[str, Any] = {"probes": {}, "load": {}}
+    for sample in probe_samples:
+        summary = answers.check_all([sample])
+        probe = sample["probe"]
+        probe["answer"] = ("unchecked" if summary["unchecked"] else "wrong" if summary["wrong"] else "ok")
+        if summary["wrong"]:
+            probe["differences"] = summary["examples"][0]["differences"]
+        totals = result["probes"].setdefault(sample["endpoint"], {"checked": 0, "wrong": 0, "unchecked": 0,
+                                                                  "examples": [], "unchecked_reasons": []})
+        for key in ("checked", "wrong", "unchecked"):
+            totals[key] += summary[key]
+        totals["examples"] = (totals["examples"] + summary["examples"])[:3]
+        totals["unchecked_reasons"] = (totals["unchecked_reasons"] + summary["unchecked_reasons"])[:3]
+    for endpoint in sorted({s["endpoint"] for s in load_samples}):
+        result["load"][endpoint] = answers.check_all([s for s in load_samples if s["endpoint"] == endpoint])
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -311,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db-role", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--check-answers", action="store_true",
+                        help="compare every probe's answer and a sample of the answers under load with the oracle")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -339,7 +409,9 @@ def main(argv: list[str] | None = None) -> int:
         output["options"] = options
         repeat = max(1, args.repeat)
 
-        db = pools = None
+        db = pools = app_dsn = None
+        probe_samples: list[dict[str, Any]] | None = [] if args.check_answers else None
+        load_samples: list[dict[str, Any]] | None = [] if args.check_answers else None
         try:
             dsn = os.environ.get("DB_DSN")
             if not dsn:
@@ -358,6 +430,7 @@ def main(argv: list[str] | None = None) -> int:
                                        int(options["warmup_requests"]), float(options["probe_timeout_s"])):
                     errors.append(problem)
                 output["database"] = db.app_database()
+                app_dsn = db.dsn_of(output["database"])
                 pools = first if output["database"] == db.conn.info.dbname else db.sample_pools(output["database"])
                 waited = db.wait_until_idle(float(options["probe_timeout_s"]))
                 output["warmup"] = {"requests": int(options["warmup_requests"]), "role_connections": db.backends(),
@@ -367,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if db is not None and pools is not None:
             try:
-                output["queries"] = phase_queries(db, args.app_url, options, repeat, pools, errors)
+                output["queries"] = phase_queries(db, args.app_url, options, repeat, pools, errors, probe_samples)
             except Exception as exc:
                 note("queries", exc)
 
@@ -391,17 +464,25 @@ def main(argv: list[str] | None = None) -> int:
             per_endpoint = {}
             for name, entry in (options["load"]["mix"].items() if alone else ()):
                 profile = {**options["load"], **alone, "mix": {name: entry}}
-                figures, problems = run_load(args.app_url, profile, pools, options["seed"])
+                figures, problems = run_load(args.app_url, profile, pools, options["seed"], load_samples)
                 errors.extend(problems)
                 per_endpoint[name] = {**figures["endpoints"][name], "users": profile["users"],
                                       "duration_s": profile["duration_s"]}
-            output["load"], problems = run_load(args.app_url, options["load"], pools, options["seed"])
+            output["load"], problems = run_load(args.app_url, options["load"], pools, options["seed"], load_samples)
             errors.extend(problems)
             if per_endpoint:
                 output["load"]["mixed_endpoints"] = output["load"]["endpoints"]
                 output["load"]["endpoints"] = per_endpoint
         except Exception as exc:
             note("load", exc)
+
+        if args.check_answers:
+            try:  # after the load window: the checking costs the app no time
+                if app_dsn is None:
+                    raise RuntimeError("no database to check the answers against")
+                output["answers"] = check_answers(app_dsn, probe_samples or [], load_samples or [])
+            except Exception as exc:
+                note("answers", exc)
     except BaseException as exc:  # keep the promise of always writing the file, even on Ctrl-C
         note("measure", exc)
     finally:

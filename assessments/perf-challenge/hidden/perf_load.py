@@ -8,6 +8,13 @@ gevent, which must happen before measure.py opens any socket, so measure.py deci
 Statistics are computed from our own per-request records rather than from Locust's
 aggregated stats, because Locust rounds response times into buckets before taking
 percentiles, and its totals include whatever finishes after the measurement window.
+
+Requests go through the tester's one capped client (client.py): the same headers, order
+and connection handling as the correctness suite and the probes, so the app cannot tell
+load from the suite by looking at a request, and cannot stall a user past its cap.  A
+seeded sample of each endpoint's successful answers keeps its body (reservoir sampling
+over the window, bodies kept up to a cap) for measure.py to check against the oracle
+once the window has closed.
 """
 
 from __future__ import annotations
@@ -67,10 +74,41 @@ def summarise(records: list[tuple], window_s: float, unfinished: list[float] = (
     }
 
 
-def run_load(app_url: str, load: dict[str, Any], pools: dict[str, list], seed: Any) -> tuple[dict[str, Any], list[str]]:
-    """Run the load phase; returns (figures, problems) and never leaves users running past duration + ~2 s."""
+class Reservoir:
+    """A uniform, seeded sample of up to ``size`` answers per endpoint over one window."""
+
+    def __init__(self, size: int, seed: Any, body_cap: int) -> None:
+        self.size, self.body_cap = size, body_cap
+        self.rng = random.Random(f"{seed}:answers")
+        self.seen: dict[str, int] = {}
+        self.kept: dict[str, list[dict[str, Any]]] = {}
+
+    def offer(self, name: str, path: str, body: bytes) -> None:
+        seen = self.seen[name] = self.seen.get(name, 0) + 1
+        kept = self.kept.setdefault(name, [])
+        sample = {"endpoint": name, "path": path, "body": body[:self.body_cap], "truncated": len(body) > self.body_cap}
+        if len(kept) < self.size:
+            kept.append(sample)
+        else:
+            slot = self.rng.randrange(seen)
+            if slot < self.size:
+                kept[slot] = sample
+
+    def samples(self) -> list[dict[str, Any]]:
+        return [sample for kept in self.kept.values() for sample in kept]
+
+
+def run_load(app_url: str, load: dict[str, Any], pools: dict[str, list], seed: Any,
+             samples: list[dict[str, Any]] | None = None) -> tuple[dict[str, Any], list[str]]:
+    """Run the load phase; returns (figures, problems) and never leaves users running past duration + ~2 s.
+
+    With ``samples``, a seeded sample of each endpoint's successful answers (path and body) is
+    appended to it, for measure.py to check once the window has closed.
+    """
     import gevent
-    from locust import FastHttpUser, constant
+    import httpx
+    from client import CappedClient, Caps
+    from locust import User, constant
     from locust.env import Environment
 
     users = int(load["users"])
@@ -88,6 +126,9 @@ def run_load(app_url: str, load: dict[str, Any], pools: dict[str, list], seed: A
 
     # (completed_at, name, response_ms, bytes, ok), completed_at in perf_counter seconds.
     records: list[tuple] = []
+    reservoir = (Reservoir(int(load.get("answer_samples", 20)), seed, int(load.get("answer_body_kib", 1024)) * 1024)
+                 if samples is not None else None)
+    caps = Caps(total_s=timeout, connect_s=min(10.0, timeout))
     window = {"start": math.inf, "end": math.inf, "open": False}
 
     in_flight: dict[int, tuple[str, float]] = {}  # id -> (endpoint, started at)
@@ -97,31 +138,45 @@ def run_load(app_url: str, load: dict[str, Any], pools: dict[str, list], seed: A
         def task(user) -> None:
             path = fill(template, {p: user.rng.choice(pools[p]) for p in placeholders(template)})
             ticket = next(tickets)
-            in_flight[ticket] = (name, time.perf_counter())
+            started = time.perf_counter()
+            in_flight[ticket] = (name, started)
+            response, exception = None, None
             try:
-                user.client.get(path, name=name)
+                response = user.client.get(path)
+            except httpx.HTTPError as exc:  # no answer, or one past a cap: a failed request
+                exception = exc
             finally:
                 in_flight.pop(ticket, None)
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            body = response.content if response is not None else b""
+            env.events.request.fire(request_type="GET", name=name, response_time=elapsed_ms,
+                                    response_length=len(body), response=response, exception=exception, context={})
+            if (reservoir is not None and response is not None and 200 <= response.status_code < 300
+                    and window["open"] and started >= window["start"]):
+                reservoir.offer(name, path, body)
         task.__name__ = f"get_{name.replace('-', '_')}"
         return task
 
     counter = iter(range(1_000_000))
 
     def user_init(self, environment) -> None:
-        FastHttpUser.__init__(self, environment)
+        User.__init__(self, environment)
         # A seeded generator per user: the request mix is reproducible apart from scheduling order.
         self.rng = random.Random(f"{seed}:load:{next(counter)}")
+        # One keep-alive connection per user, like a browser tab; the suite's client, capped.
+        self.client = CappedClient(app_url, caps, connections=1)
 
-    # FastHttpUser rather than HttpUser: it costs a fraction of the CPU per request, and the
-    # generator shares the machine with the app, so a cheaper client distorts fast apps less.
-    # Its network/connection timeouts play the role of the per-request timeout.
-    user_class = type("PerfUser", (FastHttpUser,), {
+    def user_stop(self) -> None:
+        self.client.close()
+
+    # The tester's own capped client rather than Locust's FastHttpUser: the app must not be able to
+    # tell load from the correctness suite by its requests.  It costs more CPU per request; the
+    # generator's CPU is watched (generator_cpu_warning) and counted as the run's own.
+    user_class = type("PerfUser", (User,), {
         "__init__": user_init,
+        "on_stop": user_stop,
         "host": app_url.rstrip("/"),
         "wait_time": constant(0),
-        "network_timeout": timeout,
-        "connection_timeout": timeout,
-        "insecure": True,
         "tasks": {make_task(name, entry["path"]): int(entry.get("weight", 1)) for name, entry in mix.items()},
     })
 
@@ -211,4 +266,6 @@ def run_load(app_url: str, load: dict[str, Any], pools: dict[str, list], seed: A
     }
     if figures["generator_cpu_warning"]:
         problems.append("load: the load generator's CPU was saturated (>90%); figures understate the app's speed")
+    if reservoir is not None:
+        samples.extend(reservoir.samples())
     return figures, problems

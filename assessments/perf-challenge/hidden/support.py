@@ -28,6 +28,7 @@ from decimal import Decimal
 
 import httpx
 import psycopg
+from client import CapExceeded, CappedClient, Caps, timeout_seconds
 from stock_service import in_stock_for  # one definition, shared with the service
 
 __all__ = ["in_stock_for"]
@@ -61,8 +62,15 @@ def _cap(content: bytes | str | None, cap: int = _BODY_CAP) -> str:
     return text if len(text) <= cap else text[:cap] + f"… ({len(text)} chars)"
 
 
-class Recorder(httpx.Client):
-    """An httpx client that keeps the latest exchanges, the evidence attached to a failed test."""
+# Every exchange with the app ends by this deadline (SUITE_BUDGET_S from the suite's start, below
+# the tester's own time limit): against an app that hangs, the remaining tests fail fast, with the
+# reason, and the report is still written.
+SUITE_DEADLINE = time.monotonic() + float(os.environ.get("SUITE_BUDGET_S", "380"))
+EXCHANGE_CAPS = Caps(total_s=45.0)
+
+
+class Recorder(CappedClient):
+    """The tester's capped client (client.py) keeping the latest exchanges, the evidence attached to a failed test."""
 
     def request(self, method, url, **kwargs):  # type: ignore[override]
         began = time.monotonic()
@@ -70,8 +78,13 @@ class Recorder(httpx.Client):
         entry = {"method": method, "url": str(url)}
         if sent is not None:
             entry["request"] = _cap(json.dumps(sent) if not isinstance(sent, (str, bytes)) else sent, 300)
+        left = SUITE_DEADLINE - began
+        asked = timeout_seconds(kwargs.pop("timeout", None))
         try:
-            response = super().request(method, url, **kwargs)
+            if left <= 0:
+                raise CapExceeded("not sent: the suite's time budget for the app's answers is spent "
+                                  "(earlier requests waited for answers that came late or never)")
+            response = super().request(method, url, timeout=min(left, asked or EXCHANGE_CAPS.total_s), **kwargs)
         except httpx.HTTPError as exc:
             entry.update(error=f"{type(exc).__name__}: {exc}", ms=round((time.monotonic() - began) * 1000, 1))
             TEST_EXCHANGES.append(entry)
@@ -90,7 +103,7 @@ def transcript(last: int = 12) -> list[dict]:
 
 
 def app_client() -> Recorder:
-    return Recorder(base_url=os.environ["APP_URL"].rstrip("/"), timeout=30.0)
+    return Recorder(os.environ["APP_URL"], EXCHANGE_CAPS)
 
 
 # A request header that makes each request open its own connection: gunicorn keeps a
@@ -259,13 +272,37 @@ def stock_mode(mode: str):
 
 _DB_LOCK = threading.Lock()
 _DB: psycopg.Connection | None = None
+_DSN: str | None = None  # DB_DSN unless use_database() names another (the measure script's oracle)
+
+# The grader's sessions run as a superuser on a database the app writes to.  They never resolve a
+# name in a schema named after the role ("$user"), or anywhere the app could have planted it: the
+# oracle looks in pg_catalog first, then public (its tests name tables unqualified; the app's role
+# may create only indexes there, database/build-db.sh); the measure script and the integrity check
+# look in pg_catalog only and qualify everything else.  None of them can write (no trigger or rule
+# could fire as the superuser).
+GRADER_SESSION = "-c search_path=pg_catalog,public,pg_temp -c default_transaction_read_only=on"
+STRICT_SESSION = "-c search_path=pg_catalog,pg_temp -c default_transaction_read_only=on"
+
+
+def connect(dsn: str, *, strict: bool = False, **kwargs) -> psycopg.Connection:
+    """A grader session on a candidate-writable database (see GRADER_SESSION)."""
+    return psycopg.connect(dsn, autocommit=True, options=STRICT_SESSION if strict else GRADER_SESSION, **kwargs)
+
+
+def use_database(dsn: str) -> None:
+    """Point the oracle at another database (the one the measured app serves from)."""
+    global _DB, _DSN
+    with _DB_LOCK:
+        if _DB is not None:
+            _DB.close()
+        _DB, _DSN = None, dsn
 
 
 def db() -> psycopg.Connection:
     """One autocommit connection: every oracle query sees every write committed before it."""
     global _DB
     if _DB is None or _DB.closed:
-        _DB = psycopg.connect(os.environ["DB_DSN"], autocommit=True)
+        _DB = connect(_DSN or os.environ["DB_DSN"], connect_timeout=10)
     return _DB
 
 
@@ -290,10 +327,10 @@ WITH page AS ({page})
 SELECT p.id, p.title, p.genre, p.published_year, p.price_cents, p.isbn, a.id, a.name,
        coalesce(s.n, 0), s.av
 FROM page p
-JOIN authors a ON a.id = p.author_id
+JOIN public.authors a ON a.id = p.author_id
 LEFT JOIN (
     SELECT book_id, count(*) AS n, round(avg(rating)::numeric, 2) AS av
-    FROM reviews WHERE book_id IN (SELECT id FROM page) GROUP BY book_id
+    FROM public.reviews WHERE book_id IN (SELECT id FROM page) GROUP BY book_id
 ) s ON s.book_id = p.id
 ORDER BY p.id
 """
@@ -328,14 +365,14 @@ def _book_filters(genre: str | None, author_id: int | None) -> tuple[str, dict]:
 def books_page(page: int = 1, per_page: int = 20, genre: str | None = None, author_id: int | None = None) -> dict:
     """GET /books with already-clamped page and per_page."""
     where, params = _book_filters(genre, author_id)
-    total = scalar(f"SELECT count(*) FROM books WHERE {where}", params)
-    page_sql = f"SELECT * FROM books WHERE {where} ORDER BY id LIMIT %(limit)s OFFSET %(offset)s"
+    total = scalar(f"SELECT count(*) FROM public.books WHERE {where}", params)
+    page_sql = f"SELECT * FROM public.books WHERE {where} ORDER BY id LIMIT %(limit)s OFFSET %(offset)s"
     found = rows(_BOOK_ITEMS.format(page=page_sql), {**params, "limit": per_page, "offset": (page - 1) * per_page})
     return {"items": [_book_item(r) for r in found], "page": page, "per_page": per_page, "total": total}
 
 
 def book_item(book_id: int) -> dict | None:
-    found = rows(_BOOK_ITEMS.format(page="SELECT * FROM books WHERE id = %(id)s"), {"id": book_id})
+    found = rows(_BOOK_ITEMS.format(page="SELECT * FROM public.books WHERE id = %(id)s"), {"id": book_id})
     return _book_item(found[0]) if found else None
 
 
@@ -345,7 +382,7 @@ def book_detail(book_id: int) -> dict | None:
     if item is None:
         return None
     newest = rows(
-        "SELECT id, rating, body, created_at FROM reviews WHERE book_id = %s ORDER BY created_at DESC, id DESC LIMIT 10",
+        "SELECT id, rating, body, created_at FROM public.reviews WHERE book_id = %s ORDER BY created_at DESC, id DESC LIMIT 10",
         (book_id,),
     )
     item["reviews"] = [{"id": i, "rating": r, "body": b, "created_at": c} for i, r, b, c in newest]
@@ -354,18 +391,18 @@ def book_detail(book_id: int) -> dict | None:
 
 def book_page_of(book_id: int, per_page: int = 20) -> int:
     """The /books page (no filter) that lists book_id."""
-    position = scalar("SELECT count(*) FROM books WHERE id <= %s", (book_id,))
+    position = scalar("SELECT count(*) FROM public.books WHERE id <= %s", (book_id,))
     return (position - 1) // per_page + 1
 
 
 def author(author_id: int) -> dict | None:
-    found = rows("SELECT id, name, country FROM authors WHERE id = %s", (author_id,))
+    found = rows("SELECT id, name, country FROM public.authors WHERE id = %s", (author_id,))
     if not found:
         return None
     books = rows(
         """
         SELECT b.id, b.title, count(r.id), round(avg(r.rating)::numeric, 2)
-        FROM books b LEFT JOIN reviews r ON r.book_id = b.id
+        FROM public.books b LEFT JOIN public.reviews r ON r.book_id = b.id
         WHERE b.author_id = %s GROUP BY b.id ORDER BY b.id
         """,
         (author_id,),
@@ -380,10 +417,10 @@ def author(author_id: int) -> dict | None:
 
 
 def orders_page(email: str, page: int = 1, per_page: int = 20) -> dict:
-    total = scalar("SELECT count(*) FROM orders WHERE customer_email = %s", (email,))
+    total = scalar("SELECT count(*) FROM public.orders WHERE customer_email = %s", (email,))
     found = rows(
         """
-        SELECT id, book_id, quantity, customer_email, created_at FROM orders WHERE customer_email = %s
+        SELECT id, book_id, quantity, customer_email, created_at FROM public.orders WHERE customer_email = %s
         ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s
         """,
         (email, per_page, (page - 1) * per_page),
@@ -397,7 +434,7 @@ def top_books(limit: int = 10) -> list[dict]:
     found = rows(
         """
         SELECT b.id, b.title, round(avg(r.rating)::numeric, 2), count(*)
-        FROM reviews r JOIN books b ON b.id = r.book_id
+        FROM public.reviews r JOIN public.books b ON b.id = r.book_id
         GROUP BY b.id HAVING count(*) >= 5
         ORDER BY sum(r.rating)::numeric / count(*) DESC, count(*) DESC, b.id
         LIMIT %s
@@ -416,7 +453,7 @@ def slot_book(slot: int, condition: str = "true", params: tuple = (), nth: int =
     """The nth book (by id) of a test's slot that satisfies an SQL condition on ``b`` (books)."""
     found = scalar(
         f"""
-        SELECT b.id FROM books b
+        SELECT b.id FROM public.books b
         WHERE b.id BETWEEN %s AND %s AND ({condition})
         ORDER BY b.id OFFSET %s LIMIT 1
         """,
@@ -427,17 +464,17 @@ def slot_book(slot: int, condition: str = "true", params: tuple = (), nth: int =
 
 
 def review_count_sql() -> str:
-    return "(SELECT count(*) FROM reviews r WHERE r.book_id = b.id)"
+    return "(SELECT count(*) FROM public.reviews r WHERE r.book_id = b.id)"
 
 
 def slot_sample(slot: int, count: int, seed: int) -> list[int]:
     """A fixed pseudo-random sample of existing book ids in a slot."""
-    ids = [r[0] for r in rows("SELECT id FROM books WHERE id BETWEEN %s AND %s ORDER BY id", (slot * 1000, slot * 1000 + 999))]
+    ids = [r[0] for r in rows("SELECT id FROM public.books WHERE id BETWEEN %s AND %s ORDER BY id", (slot * 1000, slot * 1000 + 999))]
     return random.Random(seed).sample(ids, min(count, len(ids)))
 
 
 def missing_book_id() -> int:
-    return scalar("SELECT coalesce(max(id), 0) + 100000 FROM books")
+    return scalar("SELECT coalesce(max(id), 0) + 100000 FROM public.books")
 
 
 def unique_text(prefix: str) -> str:
@@ -451,7 +488,7 @@ def book_with_tie_at_cut(slot: int) -> int:
         WITH r AS (
             SELECT book_id, created_at,
                    row_number() OVER (PARTITION BY book_id ORDER BY created_at DESC, id DESC) AS rn
-            FROM reviews WHERE book_id BETWEEN %s AND %s
+            FROM public.reviews WHERE book_id BETWEEN %s AND %s
         )
         SELECT a.book_id FROM r a JOIN r b ON b.book_id = a.book_id AND b.rn = 11 AND b.created_at = a.created_at
         WHERE a.rn = 10 ORDER BY a.book_id LIMIT 1

@@ -13,6 +13,11 @@ def load(figures: dict | None, endpoint: str) -> dict:
     return (totals.get("total") if endpoint == "total" else (totals.get("endpoints") or {}).get(endpoint)) or {}
 
 
+def answers(figures: dict | None, phase: str, endpoint: str) -> dict:
+    """How the answers of one endpoint compared with the oracle: ``phase`` is ``probes`` or ``load``."""
+    return (((figures or {}).get("answers") or {}).get(phase) or {}).get(endpoint) or {}
+
+
 def brief_queries(size: dict | None) -> dict | None:
     if not size:
         return None

@@ -10,7 +10,10 @@ exclusively (no other grading shares its cores), and each measurement records
 the host's load and the apps' CPU throttling and says when something else used
 the CPU meanwhile.  Query counts are read on the database side, where the
 candidate's process cannot fake them.  Correctness comes from the hidden suite;
-a check may ``require`` it (see ``grader.services.scoring``).
+a check may ``require`` it (see ``grader.services.scoring``); and the answers the
+candidate gave while measured (every probe, a sample under load) are checked
+against the oracle too, so a wrong answer forfeits that measurement's credit
+(``grader.strategies.perf.scoring``).
 
 Preparation runs side by side: the database and the stub start while the
 starter's files and dependencies are made ready.
@@ -77,6 +80,7 @@ class PerfHarness:
             "APP_URL": f"http://app:{self.spec.app.port}",
             "DB_DSN": self.database_url("grader", db.database),
             "DB_DSN_BASELINE": self.database_url("grader", db.starter_database),  # untouched: the starter only reads
+            "DB_ROLE": db.role,  # the candidate's role: the integrity check reads its attributes
             "STOCK_URL": f"http://{stub.alias}:{stub.port}",
             "STOCK_CONTROL_TOKEN": self.passwords["stub"],
             "PERF_OPTIONS": json.dumps(self.options.measure),
@@ -244,6 +248,8 @@ class PerfHarness:
             "python", f"{SUITE_DIR}/{self.options.measure_script}", "--app-url", f"http://{alias}:{self.spec.app.port}",
             "--db-role", role, "--out", f"{OUT_DIR}/{name}", "--repeat", str(repeat),
         )
+        if alias == "app":  # the candidate's answers are checked against the oracle; the starter is the yardstick
+            command += ("--check-answers",)
         limits = Limits(timeout_s=self.options.measure_timeout_s, memory_mb=1024, cpus=1, pids=256)
         env = {"APP_URL": f"http://{alias}:{self.spec.app.port}"}
         if probe:

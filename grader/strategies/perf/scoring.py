@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from grader.strategies.base import CheckOutcome
-from grader.strategies.perf.figures import brief_queries, fmt, load, queries
+from grader.strategies.perf.figures import answers, brief_queries, fmt, load, queries
 from grader.strategies.perf.options import PerfOptions, QueryCheck, RatioCheck
 
 
@@ -61,10 +61,15 @@ def query_outcome(check_id: str, rule: QueryCheck, before: dict, after: dict) ->
         "limits": {"max_per_request": rule.max_per_request, "max_growth": rule.max_growth},
     },)
     small, large = (mine.get("small") or {}), (mine.get("large") or {})
-    bad = [p for p in (small.get("probes") or []) + (large.get("probes") or []) if p.get("status") != 200]
+    probes = (small.get("probes") or []) + (large.get("probes") or [])
+    bad = [p for p in probes if p.get("status") != 200]
     if small.get("median") is None or large.get("median") is None or bad:
         detail = f"; a probe answered {bad[0].get('status')} ({bad[0].get('path')})" if bad else ""
         return CheckOutcome(check_id, "failed", message=f"statements could not be counted{detail}", evidence=evidence)
+    if forfeit := wrong_answers(after, "probes", rule.endpoint, probes):
+        evidence[0]["answers"] = answers(after, "probes", rule.endpoint)
+        return CheckOutcome(check_id, "failed", message=f"{forfeit}; statements of a wrong answer do not count",
+                            evidence=evidence)
     growth = large["median"] - small["median"]
     text = (f"{small['median']:g} statements per request at the small size, {large['median']:g} at the large size "
             f"(starter: {fmt((theirs.get('small') or {}).get('median'))} and {fmt((theirs.get('large') or {}).get('median'))})")
@@ -73,6 +78,30 @@ def query_outcome(check_id: str, rule: QueryCheck, before: dict, after: dict) ->
     if large["median"] > rule.max_per_request:
         return CheckOutcome(check_id, "failed", message=f"{text}; at most {rule.max_per_request:g} allowed", evidence=evidence)
     return CheckOutcome(check_id, "passed", message=text, evidence=evidence)
+
+
+def wrong_answers(after: dict, phase: str, endpoint: str, probes: list[dict] | None = None) -> str | None:
+    """Why the answers the candidate gave while measured forfeit the measurement, or None.
+
+    ``phase`` is ``probes`` (every statement-count probe) or ``load`` (a seeded sample of the
+    answers under load).  Only measurements whose answers were checked can be forfeited
+    (the harness checks the candidate's, never the starter's); one wrong answer is enough,
+    and so is a window none of whose sampled answers could be checked.
+    """
+    if "answers" not in after:
+        return None
+    summary = answers(after, phase, endpoint)
+    if summary.get("wrong"):
+        example = (summary.get("examples") or [{}])[0]
+        where = "; ".join(example.get("differences") or [])[:300]
+        what = ("statement-count probes answered differently from the database" if phase == "probes"
+                else "answers sampled under load differ from the database")
+        return f"{summary['wrong']} of {summary['checked']} {what}, e.g. GET {example.get('path')}: {where}"
+    if phase == "load" and summary.get("unchecked") and not summary.get("checked"):
+        return f"none of the {summary['unchecked']} answers sampled under load could be checked against the database"
+    if phase == "probes" and probes and not summary:
+        return "the statement-count probes' answers were not checked against the database"
+    return None
 
 
 def ratio_outcome(check_id: str, rule: RatioCheck, before: dict, after: dict, timeout_ms: float) -> CheckOutcome:
@@ -88,6 +117,12 @@ def ratio_outcome(check_id: str, rule: RatioCheck, before: dict, after: dict, ti
     if (mine.get("error_rate") or 0) > rule.max_error_rate:
         return CheckOutcome(check_id, "failed", credit=0.0, evidence=(evidence,),
                             message=f"{mine['error_rate']:.1%} of requests failed under load; speed does not count")
+    endpoints = sorted((after.get("answers") or {}).get("load") or {}) if rule.endpoint == "total" else [rule.endpoint]
+    for endpoint in endpoints:
+        if forfeit := wrong_answers(after, "load", endpoint):
+            evidence["answers"] = answers(after, "load", endpoint)
+            return CheckOutcome(check_id, "failed", credit=0.0, evidence=(evidence,),
+                                message=f"{forfeit}; fast and wrong is not fast")
     if rule.metric == "p95":
         # Requests still running when the window closed count at their age (a lower bound),
         # so a starter that finished nothing still has a p95; only with no data at all is it the timeout.

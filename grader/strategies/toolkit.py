@@ -65,11 +65,10 @@ def app_job(
 SUITE_SEED_ENV = "GRADER_SUITE_SEED"
 
 
-def suite_command(ctx: GradingContext, seed: int | None = None) -> tuple[str, ...]:
-    """The hidden suite's pytest command line; ``seed`` (default: ``$GRADER_SUITE_SEED``) shuffles its order."""
-    if seed is None and os.environ.get(SUITE_SEED_ENV, "").strip():
-        seed = int(os.environ[SUITE_SEED_ENV])
-    order = (f"--grader-seed={seed}",) if seed is not None else ()
+def suite_command(ctx: GradingContext) -> tuple[str, ...]:
+    """The hidden suite's pytest command line; ``$GRADER_SUITE_SEED`` shuffles its order."""
+    seed = os.environ.get(SUITE_SEED_ENV, "").strip()
+    order = (f"--grader-seed={int(seed)}",) if seed else ()
     return (
         "python", "-m", "pytest", "-p", "grader_report", f"--grader-report={REPORT}",
         "-p", "no:cacheprovider", "-q", "-rN", "--color=no", f"--rootdir={SUITE_DIR}",

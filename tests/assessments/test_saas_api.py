@@ -48,8 +48,8 @@ def suite_commands(monkeypatch) -> list[tuple[str, ...]]:
     """Every hidden-suite command line the gradings of this test build."""
     seen, real = [], toolkit.suite_command
 
-    def spy(ctx, seed=None):
-        seen.append(real(ctx, seed))
+    def spy(ctx):
+        seen.append(real(ctx))
         return seen[-1]
 
     monkeypatch.setattr(toolkit, "suite_command", spy)

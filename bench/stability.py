@@ -14,13 +14,16 @@ alike.  Printed:
 3. the ranking agreement between passes: Kendall's tau-b of pass 1 against every later
    pass, and of every pair of passes (1.0: the same order every time).
 
-``--out`` writes the same figures as JSON, to be kept with the assessment version they
-were measured on.
+``--out`` writes the same figures as JSON; ``--store`` keeps their summary with the
+assessment version they were measured on (``assessments/perf-challenge/stability/<content
+hash>.json``), which every later grading of that version copies onto its run and reports
+show next to the score.  Store only a run over every fixture: the spread of a few says less.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import itertools
 import json
 import os
@@ -34,6 +37,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import perf_challenge  # noqa: E402
 
+from grader.services import stability  # noqa: E402
+from grader.specs import load_spec  # noqa: E402
 from tests.conftest import grader_env  # noqa: E402
 
 NOISY_SHARE = 0.25  # the issue's bound: noise may not move more than a quarter of a check's points
@@ -126,26 +131,42 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="passes over every fixture")
     parser.add_argument("--only", default="", help="comma-separated fixture names")
     parser.add_argument("--out", default="", help="also write the figures as JSON here")
+    parser.add_argument("--store", action="store_true", help="keep the summary with the assessment version")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-stability-"))
+    version = load_spec(perf_challenge.ASSESSMENT).content_hash
     env = {**os.environ, **grader_env(tmp, GRADER_ENV="development")}
     wanted = {w for w in args.only.split(",") if w}
     fixtures = [(n.split("#")[0], repo) for n, repo in perf_challenge.fixtures(tmp, 1)
                 if not wanted or n.split("#")[0] in wanted]
     perf_challenge.grade(env, fixtures[0][1])  # the first grading on a new host measures the starter: not counted
     results: dict[str, list[dict]] = {name: [] for name, _ in fixtures}
-    for index in range(args.runs):
-        for name, repo in fixtures:
-            body, wall = perf_challenge.grade(env, repo)
-            if body.get("status") != "completed":
-                print(f"pass {index + 1}: {name} ended {body.get('status')}: {body.get('failure_reason')}", flush=True)
-                continue
-            results[name].append(body)
-            print(f"pass {index + 1}: {name:<24} {body['score']['total']:>6.2f} in {wall:4.0f} s", flush=True)
-    figures = summarise({n: r for n, r in results.items() if r})
+    try:
+        for index in range(args.runs):
+            for name, repo in fixtures:
+                body, wall = perf_challenge.grade(env, repo)
+                if body.get("status") != "completed":
+                    print(f"pass {index + 1}: {name} ended {body.get('status')}: {body.get('failure_reason')}", flush=True)
+                    continue
+                results[name].append(body)
+                print(f"pass {index + 1}: {name:<24} {body['score']['total']:>6.2f} in {wall:4.0f} s", flush=True)
+    except KeyboardInterrupt:  # a long run stopped early still reports its complete passes
+        print("interrupted: figures from the complete passes only", flush=True)
+    complete = min(len(r) for r in results.values())
+    if complete < 2:
+        print(f"{complete} complete pass(es): nothing to compare", file=sys.stderr)
+        return 1
+    figures = summarise({n: r[:complete] for n, r in results.items() if r})
     report(figures)
     if args.out:
         Path(args.out).write_text(json.dumps(figures, indent=2, sort_keys=True))
+    if args.store:
+        spec = load_spec(perf_challenge.ASSESSMENT)
+        if spec.content_hash != version:
+            print(f"not stored: {spec.folder} changed while it was measured", file=sys.stderr)
+            return 1
+        stability.store(spec, stability.from_figures(figures, datetime.date.today()))
+        print(f"stored {spec.stability_file.relative_to(ROOT)}")
     return 0
 
 

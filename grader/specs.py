@@ -253,6 +253,11 @@ class AssessmentSpec(_Strict):
     def content_hash(self) -> str:
         return _tree_hash(self.folder)
 
+    @property
+    def stability_file(self) -> Path:
+        """Where the measured score spread of this exact content is kept (outside its hash)."""
+        return self.folder / STABILITY_DIR / f"{self.content_hash}.json"
+
     @cached_property
     def suite_hash(self) -> str:
         return _tree_hash(self.suite_dir)
@@ -265,10 +270,14 @@ class SpecError(ValueError):
     """An assessment folder does not hold a valid definition."""
 
 
+STABILITY_DIR = "stability"  # measurements of a version: kept beside it, so not part of what they measure
+
+
 def _tree_hash(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
+        relative = path.relative_to(folder).parts
+        if path.is_file() and "__pycache__" not in relative and relative[0] != STABILITY_DIR:
             digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()

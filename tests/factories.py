@@ -82,6 +82,8 @@ def graded_submission(slug: str = "notes-api", *, score: float = 50.0):
         submission=submission, attempt=1, status="completed", score_total=score, score_max=100.0,
         categories={"correctness": {"score": score, "max": 80.0}}, stage_seconds={"clone": 0.1, "install": 1.0, "test": 2.0, "total": 3.2},
         logs={"app": "gunicorn started"},
+        score_spread={"measured_on": "2026-12-07", "passes": 5, "fixtures": 3, "largest_range": 0.6, "median_range": 0.2,
+                      "kendall_tau_min": 1.0, "checks": {"get-note": 0.4}},
     )
     run.checks.append(CheckResult(check_id="health", category="correctness", weight=1, max_points=50, points=50,
                                   outcome="passed", output="", evidence=[]))

@@ -33,6 +33,7 @@ class GradingRun(db.Model):
     notes: Mapped[str | None] = mapped_column(Text)  # why checks were not run, in words
     logs: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # stage -> capped output
     signals: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # own tests, lint, structure
+    score_spread: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # services.stability.Spread of its version
     # The verdict shown before any number, and its critical findings [{check_id, sentence}].
     verdict: Mapped[str | None] = mapped_column(String(32))
     critical_findings: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from grader.models import Annotation, CheckResult, GradingRun, Role, Submission
-from grader.services import catalog, reports
+from grader.services import catalog, reports, stability
 from grader.services.evidence_perf import PerfSection, check_figures, perf_section
 from grader.services.reviews import overrides_for
 from grader.services.untrusted import inert, without_credentials
@@ -119,7 +119,7 @@ class Page:
     failure_reason: str
     verdict: dict[str, str] | None
     findings: tuple[dict[str, str], ...]  # {check_id, anchor, sentence, title}
-    score: dict[str, Any] | None  # {total, graded, max, overridden}
+    score: dict[str, Any] | None  # {total, graded, max, overridden, firmness}
     categories: tuple[Category, ...]
     signals: dict[str, Any]
     full: bool  # interviewer or admin: everything below is filled
@@ -214,7 +214,7 @@ def _score(run: GradingRun | None) -> dict[str, Any] | None:
         return None
     total = run.adjusted_total if run.adjusted_total is not None else run.score_total
     return {"total": total, "graded": run.score_total, "max": run.score_max,
-            "overridden": abs(total - run.score_total) > 1e-9}
+            "overridden": abs(total - run.score_total) > 1e-9, "firmness": stability.summary(run.score_spread)}
 
 
 def _signals(run: GradingRun | None) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from grader.errors import FailureCode, InstallFailed, SandboxFailure
 from grader.extensions import db
 from grader.models import CheckResult, GradingRun, Submission, SubmissionStatus
 from grader.models._base import utcnow
-from grader.services import catalog, handout, preflight, reviews
+from grader.services import catalog, handout, preflight, reviews, stability
 from grader.services.catalog import GradingPlan
 from grader.services.clone import ClonePolicy, clone
 from grader.services.environment import GradingEnvironment, environment
@@ -123,6 +123,7 @@ def grade(submission_id: int, *, task_id: str | None = None, retries: int = 0) -
         spec = plan.spec
         run.assessment_hash = spec.content_hash
         run.suite_hash = spec.suite_hash
+        run.score_spread = stability.known(spec)
         set_status(submission, S.CLONING)
         with stages.stage("clone"):
             checkout = clone(submission.repo_url, submission.ref, workdir / "repo", ClonePolicy.from_config(config))

@@ -96,10 +96,13 @@ def report(submission: Submission, role: Role) -> dict[str, Any]:
             "message": check.message,
         }
         if full:
+            item["points_spread"] = ((run.score_spread or {}).get("checks") or {}).get(check.check_id)
             item.update(contract=check.contract, duration_s=check.duration_s, output=check.output, evidence=check.evidence)
         checks.append(item)
     body["checks"] = checks
     body["signals"] = (run.signals if run else None) or {}
+    # How firm the score is: the spread measured for this assessment version, None if never measured.
+    body["score_spread"] = run.score_spread if run else None
     seconds = (run.stage_seconds if run else None) or {}
     body["timings"] = {k: seconds.get(k) for k in ("clone", "install", "test", "score", "total")}
     if full:

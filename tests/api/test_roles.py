@@ -62,6 +62,15 @@ def test_interviewer_sees_the_full_report(client, keys, graded):
         assert key in report
 
 
+def test_a_report_says_how_firm_its_score_is(client, keys, graded):
+    recruiter = client.get(f"/api/v1/submissions/{graded}/report", headers=auth(keys["recruiter"])).json
+    assert recruiter["score_spread"]["largest_range"] == 0.6
+    assert "points_spread" not in recruiter["checks"][0]
+    interviewer = client.get(f"/api/v1/submissions/{graded}/report", headers=auth(keys["interviewer"])).json
+    spreads = {c["id"]: c["points_spread"] for c in interviewer["checks"]}
+    assert spreads == {"health": None, "get-note": 0.4}
+
+
 @pytest.mark.parametrize("role", ["candidate", "recruiter", "interviewer"])
 def test_only_admins_manage_keys(client, keys, role):
     assert client.get("/api/v1/keys", headers=auth(keys[role])).status_code == 403

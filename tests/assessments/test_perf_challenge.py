@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from grader.strategies import toolkit
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,6 +24,7 @@ STARTER = ROOT / "assessments" / "perf-challenge" / "starter"
 FIXTURES = ROOT / "tests" / "fixtures" / "perf-challenge"
 REFERENCE = (STARTER, FIXTURES / "reference")  # an overlay on the starter (fixtures/perf-challenge/README.md)
 VARIANTS = sorted(p for p in (FIXTURES / "variants").iterdir() if (p / "variant.yaml").is_file())
+MID_BAND = sorted(p for p in (FIXTURES / "mid-band").iterdir() if (p / "variant.yaml").is_file())
 ENDPOINTS = ("books-list", "book-detail", "author", "orders", "top-books")
 
 # Bands that make the ordering explicit: starter < every variant < reference.  The starter
@@ -62,7 +65,13 @@ def test_the_starter_scores_low_and_fails_what_it_was_built_to_fail(grade_repo):
     assert books["starter"]["large"]["median"] == pytest.approx(books["candidate"]["large"]["median"], rel=0.1)
 
 
-def test_the_reference_solution_scores_high_with_evidence_for_interviewers(grade_repo):
+@pytest.mark.parametrize("seed", [None, 5], ids=["file-order", "random-order"])
+def test_the_reference_solution_scores_high_with_evidence_for_interviewers(grade_repo, monkeypatch, seed):
+    """In file order and in a random one: the hidden suite's verdicts do not depend on its order."""
+    if seed is None:
+        monkeypatch.delenv(toolkit.SUITE_SEED_ENV, raising=False)
+    else:
+        monkeypatch.setenv(toolkit.SUITE_SEED_ENV, str(seed))
     body = grade_repo("perf-challenge", *REFERENCE)
     assert body["status"] == "completed", body["failure_reason"]
     assert failed(body) == set(), _why(body)
@@ -99,6 +108,20 @@ def test_each_seeded_defect_fails_exactly_its_checks_and_lands_between(grade_rep
             assert check["message"], check["id"]
     if variant.name in VARIANT_EVIDENCE:
         VARIANT_EVIDENCE[variant.name](body)
+
+
+@pytest.mark.parametrize("fixture", MID_BAND, ids=[m.name for m in MID_BAND])
+def test_a_mid_band_fixture_earns_part_of_the_band_it_was_built_for(grade_repo, fixture):
+    """Correct and a little slow: the band it targets gives some of its points, never all, nothing fails."""
+    spec = yaml.safe_load((fixture / "variant.yaml").read_text())
+    body = grade_repo("perf-challenge", *REFERENCE, fixture)
+    assert body["status"] == "completed", body["failure_reason"]
+    assert failed(body) == set(spec["expected_failures"]), _why(body)
+    checks = {c["id"]: c for c in body["checks"]}
+    for check_id in spec["mid_band"]:
+        assert 0 < checks[check_id]["points"] < checks[check_id]["max_points"], (check_id, checks[check_id]["message"])
+    assert STARTER_MAX < body["score"]["total"] < body["score"]["max"], _why(body)  # one band's loss may stay above 97
+    assert body["verdict"]["id"] == spec["expected_verdict"], _why(body)
 
 
 def _canned_answers_forfeit_every_speed_point(body: dict) -> None:

@@ -1,6 +1,7 @@
 """The pipeline in-process (real Docker, no broker): outcomes, failures, idempotency, recovery."""
 
-from datetime import timedelta
+import shutil
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -8,8 +9,11 @@ from sqlalchemy import func, select
 from grader.extensions import db
 from grader.models import CheckResult, GradingRun, Submission, SubmissionStatus
 from grader.models._base import utcnow
+from grader.services import stability
 from grader.services.grading import grade
 from grader.services.submissions import NewSubmission, submit, sweep_stuck
+from grader.specs import load_spec
+from tests.conftest import TEST_ASSESSMENTS
 from tests.factories import submission_dir
 
 pytestmark = pytest.mark.slow
@@ -21,6 +25,17 @@ def grading_app(app, images):
     return app
 
 
+@pytest.fixture
+def measured(grading_app):
+    """A spread stored for the notes-api version under test, removed afterwards."""
+    spec = load_spec(TEST_ASSESSMENTS / "notes-api")
+    spread = stability.Spread(measured_on=date(2026, 12, 7), passes=5, fixtures=3, largest_range=0.7,
+                              median_range=0.1, kendall_tau_min=1.0)
+    stability.store(spec, spread)
+    yield spread
+    shutil.rmtree(spec.stability_file.parent)
+
+
 def _submit(url: str, ref: str = "main") -> int:
     receipt = submit(NewSubmission("notes-api", "Ada", "ada@example.com", url, ref), enqueue=False)
     return receipt.submission.id
@@ -30,7 +45,7 @@ def _published(git_server, name: str) -> str:
     return git_server.publish(submission_dir("notes-api", name), f"grading-{name}")
 
 
-def test_good_submission_scores_full_marks(grading_app, git_server):
+def test_good_submission_scores_full_marks(grading_app, git_server, measured):
     with grading_app.app_context():
         sid = _submit(_published(git_server, "good"))
         grade(sid)
@@ -40,6 +55,7 @@ def test_good_submission_scores_full_marks(grading_app, git_server):
         assert run.score_total == run.score_max == 100
         assert run.suite_hash and run.assessment_hash and run.image_id
         assert set(run.stage_seconds) >= {"clone", "install", "test", "total"}
+        assert run.score_spread == measured.model_dump(mode="json")  # how firm a score of this version is
 
 
 def test_install_failure_is_a_zero_grade_with_the_reason(grading_app, git_server):

@@ -104,6 +104,10 @@ TIMING = {
 }
 
 
+SPREAD = {"measured_on": "2026-12-07", "passes": 5, "fixtures": 12, "largest_range": 1.4, "median_range": 0.1,
+          "kendall_tau_min": 0.97, "checks": {"latency-orders": 0.9}}
+
+
 def perf_submission() -> str:
     """perf-challenge: signals.performance plus queries/latency/load-throughput evidence with a timeline."""
     submission = _submission("perf-challenge")
@@ -133,7 +137,7 @@ def perf_submission() -> str:
         }],
     }
     outcomes = {"latency-orders": ("partial", 0.5), "load-throughput": ("partial", 0.9), "queries-books-list": ("failed", 0)}
-    run = _run(submission, "perf-challenge", 1, outcomes, evidence, verdict="mixed",
+    run = _run(submission, "perf-challenge", 1, outcomes, evidence, verdict="mixed", score_spread=SPREAD,
                signals={"performance": {"endpoints": endpoints, "total": {"starter": _load(200, 800, 1200, 10),
                                                                           "candidate": _load(15, 40, 60, 90)},
                                         "timing": TIMING}})

@@ -172,6 +172,16 @@ def test_a_saas_submission_has_no_measurement_conditions(make_staff, saas):
     assert "How these figures were taken" not in _page(make_staff("interviewer"), saas)
 
 
+def test_recruiters_read_how_firm_a_score_of_that_version_is(make_staff, perf):
+    text = _page(make_staff("recruiter"), perf)
+    assert "How firm: repeated gradings of this version moved a total by at most 1.4 points" in text
+    assert "12 fixtures graded 5 times, measured 2026-12-07" in text
+
+
+def test_a_version_never_measured_makes_no_claim_of_firmness(make_staff, saas):
+    assert "How firm" not in _page(make_staff("recruiter"), saas)
+
+
 @pytest.mark.parametrize("name", ["latency", "timeline"])
 def test_charts_are_script_free_svg(make_staff, perf, name):
     response = make_staff("interviewer").get(f"/submissions/{perf}/charts/{name}.svg")

@@ -50,6 +50,7 @@ class Exchange:
     ms: float | None
     error: str  # set when no answer came
     curl: str
+    refused: str = ""  # set when the answer broke a cap of the tester's client (size, decompression, time)
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ def exchanges(evidence: list[Any]) -> tuple[Exchange, ...]:
                 content_type=inert(e.get("content_type") or ""), response=inert(e.get("response") or ""),
                 ms=e.get("ms") if isinstance(e.get("ms"), (int, float)) else None,
                 error=inert(e.get("error") or ""), curl=curl_for(method, path, body),
+                refused=inert(e.get("refused") or ""),
             ))
     return tuple(found)
 

@@ -20,6 +20,9 @@ TRANSCRIPT = [
      "content_type": "application/json", "response": '{"id": 7}', "ms": 3.1},
     {"instance": "main", "method": "GET", "path": "/api/v1/projects/7", "request": "", "status": 200,
      "content_type": "text/html", "response": f"{ESC}leak {XSS}", "ms": 2.4},
+    {"instance": "main", "method": "GET", "path": "/api/v1/projects", "request": "", "status": 200,
+     "content_type": "application/json", "response": "[[[[", "ms": 310.0,
+     "refused": "GET /api/v1/projects: body over the 4 MiB cap once decompressed"},
 ]
 
 

@@ -59,6 +59,11 @@ def test_interviewer_sees_signals_logs_timeline_history_and_diff(make_staff, saa
     assert "tok@" not in text  # credentials in the repository URL never shown
 
 
+def test_an_answer_the_testers_caps_refused_says_why(make_staff, saas):
+    text = _page(make_staff("interviewer"), saas)
+    assert "Answer refused: GET /api/v1/projects: body over the 4 MiB cap once decompressed" in text
+
+
 def test_recruiter_sees_verdict_and_outcomes_but_no_evidence(make_staff, saas):
     text = _page(make_staff("recruiter"), saas)
     assert "Critical findings" in text and 'id="check-iso-get"' in text and "outcome-failed" in text

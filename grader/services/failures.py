@@ -86,7 +86,7 @@ def retry_or_fail(submission: Submission, run: GradingRun | None, reason: str, r
     ``retries`` is how many infrastructure retries this grading already had (the
     Celery task's own count, or the CLI's loop).  The attempt is given back so
     ``GRADER_MAX_ATTEMPTS`` keeps counting only attempts that ran to the candidate's
-    code or lost their worker: an outage never ends as "did not finish after N attempts".
+    code or lost their worker: an outage never uses up the candidate's attempts.
     """
     preflight.forget()  # whatever passed a minute ago is checked again
     limit = config["GRADER_INFRA_RETRIES"]
@@ -117,6 +117,17 @@ def fail(submission: Submission, run: GradingRun | None, code: FailureCode, reas
     submission.failure_code = FailureCode(code).value
     submission.failure_reason = reason
     set_status(submission, SubmissionStatus.FAILED, reason)
+
+
+def fail_lost_worker(submission: Submission) -> None:
+    """Out of attempts that never finished: each lost its worker (killed, out of memory, restarted).
+
+    Ours, not the candidate's: nothing the candidate's code does outlives the sandbox's own
+    limits, so an invitation gives the attempt back and an operator reads the worker's logs.
+    """
+    fail(submission, None, FailureCode.INFRASTRUCTURE,
+         f"the grading worker stopped before finishing, {submission.attempts} times (killed, out of memory or "
+         "restarted); the attempt does not count against the candidate")
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

@@ -41,7 +41,7 @@ from grader.services import catalog, handout, preflight, reviews, stability
 from grader.services.catalog import GradingPlan
 from grader.services.clone import ClonePolicy, clone
 from grader.services.environment import GradingEnvironment, environment
-from grader.services.failures import Retry, classify, fail, retry_or_fail, set_status
+from grader.services.failures import Retry, classify, fail, fail_lost_worker, retry_or_fail, set_status
 from grader.services.install import read_requirements
 from grader.services.scoring import ScoreCard, score
 from grader.services.timing import HostShare
@@ -106,7 +106,7 @@ def grade(submission_id: int, *, task_id: str | None = None, retries: int = 0) -
         return None
     config = current_app.config
     if submission.attempts >= config["GRADER_MAX_ATTEMPTS"]:
-        fail(submission, None, FailureCode.TIMED_OUT, f"grading did not finish after {submission.attempts} attempts")
+        fail_lost_worker(submission)
         return None
     run = start_run(submission, task_id)
     if run is None:

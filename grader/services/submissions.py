@@ -9,13 +9,13 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from grader.errors import CloneFailed, FailureCode, Invalid, NotFound
+from grader.errors import CloneFailed, Invalid, NotFound
 from grader.extensions import db
 from grader.models import ApiKey, Assessment, Invitation, Role, Submission, SubmissionStatus
 from grader.models._base import utcnow
 from grader.services import catalog, keys
 from grader.services.clone import ClonePolicy, classify_source, validate_ref
-from grader.services.failures import fail
+from grader.services.failures import fail_lost_worker
 from grader.services.untrusted import without_credentials
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ def sweep_stuck(*, enqueue: bool = True) -> dict[str, int]:
     counts = {"requeued": 0, "failed": 0}
     for submission in stuck:
         if submission.attempts >= config["GRADER_MAX_ATTEMPTS"]:
-            fail(submission, None, FailureCode.TIMED_OUT, f"grading did not finish after {submission.attempts} attempts")
+            fail_lost_worker(submission)
             counts["failed"] += 1
             continue
         submission.set_status(SubmissionStatus.QUEUED, f"re-queued: no progress since {submission.updated_at:%H:%M:%S} UTC")

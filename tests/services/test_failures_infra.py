@@ -97,3 +97,14 @@ def test_a_finished_submission_asks_for_no_retry(app, submission):
     submission.set_status(SubmissionStatus.FAILED)
     db.session.commit()
     assert grade(submission.id) is None
+
+
+def test_attempts_that_each_lost_their_worker_end_as_ours(app, submission):
+    """Every attempt started and none finished (workers killed or restarted): an outage of ours, not a timeout."""
+    submission.attempts = 3  # each started a run whose worker died (redelivery or the sweeper queued the next)
+    submission.set_status(SubmissionStatus.TESTING)
+    db.session.commit()
+    assert grade(submission.id) is None
+    assert submission.status is SubmissionStatus.FAILED and submission.failure_code == "infrastructure"
+    assert "stopped before finishing, 3 times" in submission.failure_reason
+    assert FailureCode(submission.failure_code).ours

@@ -33,12 +33,17 @@ STARTER_MAX = 45
 REFERENCE_MIN = 97
 
 # What the starter must fail however noisy the machine: no pagination, no stock timeout,
-# N+1 statements, requests left unanswered under load, and no speed-up over itself.
+# N+1 statements, requests left unanswered under load, and no speed-up credit where its
+# unpaginated /books forfeits it (books-list latency, throughput).
 STARTER_FAILS = {
     "correct-books-list", "stock-timeout", "response-size", "load-errors",
     "queries-books-list", "queries-author", "queries-top-books",
-    "latency-books-list", "latency-author", "latency-top-books", "load-throughput",
+    "latency-books-list", "load-throughput",
 }
+# Measured against its own cached figures, the starter's p95 ratio on /authors and the report is
+# near 1, and its noise once reached the 2x where their credit starts (/authors: one 4 s window
+# of a few N+1 requests): noise-sized credit there, never more than a quarter of the check.
+STARTER_NOISE_SHARE = 0.25
 
 
 def failed(body: dict) -> set[str]:
@@ -54,6 +59,9 @@ def test_the_starter_scores_low_and_fails_what_it_was_built_to_fail(grade_repo):
     body = grade_repo("perf-challenge", STARTER)
     assert body["status"] == "completed", body["failure_reason"]
     assert STARTER_FAILS <= failed(body), _why(body)
+    for check in body["checks"]:
+        if check["id"] in ("latency-author", "latency-top-books"):  # speed-up bands starting at 2x
+            assert check["points"] <= STARTER_NOISE_SHARE * check["max_points"], (check["id"], check["message"])
     assert body["score"]["total"] <= STARTER_MAX, _why(body)
     # Its /books is not paginated as the contract asks, which the verdict names first.
     assert body["verdict"]["id"] == "critical"

@@ -7,6 +7,7 @@ The requirement is new each time, so no dependency cache can answer instead of p
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 
 import pytest
@@ -22,8 +23,13 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def bridge_ip(engine) -> str:
-    """The host's address on Docker's default bridge: what a fetch container can reach of this host."""
-    return engine.networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"]
+    """The host's address on Docker's default bridge: what a fetch container can reach of this host.
+
+    A freshly started engine may list only the subnet (no ``Gateway``): the bridge then has
+    the subnet's first address, as Docker assigns it.
+    """
+    config = engine.networks.get("bridge").attrs["IPAM"]["Config"][0]
+    return config.get("Gateway") or str(next(ipaddress.ip_network(config["Subnet"]).hosts()))
 
 
 @pytest.fixture

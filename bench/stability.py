@@ -5,7 +5,10 @@
 Prints, asserts nothing.  Every grading is a full in-process grading in real Docker with
 the cached starter baseline (the deployed method), in passes: pass 1 grades every
 fixture once, then pass 2, and so on, so slow drift of the host falls on every fixture
-alike.  Printed:
+alike.  The starter's figures are measured by the first grading (not counted) and reused
+while its drift probe agrees, as deployed: the passes show the noise of the candidate's
+side; how far another measurement of the starter would move a score is
+``bench/baseline_evidence.py``'s question.  Printed:
 
 1. per fixture, the score's range (min, median, max) over the passes;
 2. per check, the largest spread of its points over any fixture, as a share of the
@@ -17,7 +20,8 @@ alike.  Printed:
 ``--out`` writes the same figures as JSON; ``--store`` keeps their summary with the
 assessment version they were measured on (``assessments/perf-challenge/stability/<content
 hash>.json``), which every later grading of that version copies onto its run and reports
-show next to the score.  Store only a run over every fixture: the spread of a few says less.
+show next to the score.  Store a run over fixtures of every level (the starter, mid-band,
+near the reference): the spread of one kind alone says less.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ Docker-backed fixtures fail loudly when no engine runs: `make test` starts one.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -18,11 +20,33 @@ TEST_ASSESSMENTS = FIXTURES / "assessments"
 ROOT = Path(__file__).resolve().parent.parent
 
 
+SESSION_HOST_DIR = "GRADER_TEST_HOST_DIR"  # set once per test session, inherited by xdist workers
+_OWN_HOST_DIR = pytest.StashKey[str]()
+
+
+def pytest_configure(config) -> None:
+    """One host directory for the whole session, as compose mounts one into every worker.
+
+    The host lock and the starter baselines live there: a perf grading in one xdist worker
+    then times alone, as deployed, instead of beside another worker's gradings.
+    """
+    if not hasattr(config, "workerinput") and SESSION_HOST_DIR not in os.environ:
+        os.environ[SESSION_HOST_DIR] = tempfile.mkdtemp(prefix="grader-test-host-")
+        config.stash[_OWN_HOST_DIR] = os.environ[SESSION_HOST_DIR]
+
+
+def pytest_unconfigure(config) -> None:
+    own = config.stash.get(_OWN_HOST_DIR, None)
+    if own:
+        shutil.rmtree(own, ignore_errors=True)
+
+
 def grader_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """Environment for a grader process (API, worker or CLI) in a test."""
     env = {
         "GRADER_ENV": "testing",
         "GRADER_INSTANCE_DIR": str(tmp_path / "instance"),
+        "GRADER_HOST_DIR": os.environ.get(SESSION_HOST_DIR) or str(tmp_path / "host"),
         "GRADER_ASSESSMENTS_PATH": os.pathsep.join([str(ROOT / "assessments"), str(TEST_ASSESSMENTS)]),
         "GRADER_CLONE_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "GRADER_WORKER_NAME": f"test-{uuid.uuid4().hex[:8]}",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 
+import docker
 import pytest
 
 from grader.extensions import db
@@ -34,8 +35,11 @@ def cut_once_the_app_runs(engine, worker: str, proxy, cuts: list[str], outage_s:
     deadline = time.monotonic() + 600
     label = [f"{LABEL_MANAGED}=1", f"{LABEL_WORKER}={worker}"]
     while time.monotonic() < deadline:
-        apps = [c for c in engine.containers.list(filters={"label": label, "status": "running"})
-                if c.labels.get(LABEL_STAGE, "").startswith("app-")]
+        try:
+            apps = [c for c in engine.containers.list(filters={"label": label, "status": "running"})
+                    if c.labels.get(LABEL_STAGE, "").startswith("app-")]
+        except docker.errors.NotFound:  # one was removed between the listing and its inspection: look again
+            apps = []
         if apps:
             proxy.cut()
             cuts.append(apps[0].name)

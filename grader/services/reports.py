@@ -83,6 +83,7 @@ def report(submission: Submission, role: Role) -> dict[str, Any]:
     body["critical_findings"] = list(run.critical_findings or []) if run else []
     spec = catalog.spec_or_none(submission.assessment.slug)
     checks = []
+    spreads = ((run.score_spread if run else None) or {}).get("checks") or {}
     for check in run.checks if run else []:
         check_spec = spec.check(check.check_id) if spec else None
         item = {
@@ -96,7 +97,7 @@ def report(submission: Submission, role: Role) -> dict[str, Any]:
             "message": check.message,
         }
         if full:
-            item["points_spread"] = ((run.score_spread or {}).get("checks") or {}).get(check.check_id)
+            item["points_spread"] = spreads.get(check.check_id)
             item.update(contract=check.contract, duration_s=check.duration_s, output=check.output, evidence=check.evidence)
         checks.append(item)
     body["checks"] = checks

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import statistics
 from datetime import date
 from typing import Any
 
@@ -40,15 +41,13 @@ class Spread(BaseModel):
 
 def from_figures(figures: dict[str, Any], measured_on: date) -> Spread:
     """The stored form of ``bench/stability.py``'s figures."""
-    ranges = sorted(f["range"] for f in figures["fixtures"].values())
-    middle = len(ranges) // 2
-    median = ranges[middle] if len(ranges) % 2 else (ranges[middle - 1] + ranges[middle]) / 2
+    ranges = [f["range"] for f in figures["fixtures"].values()]
     return Spread(
         measured_on=measured_on,
         passes=figures["passes"],
         fixtures=len(ranges),
-        largest_range=round(ranges[-1], 2),
-        median_range=round(median, 2),
+        largest_range=round(max(ranges), 2),
+        median_range=round(statistics.median(ranges), 2),
         kendall_tau_min=min(figures["kendall_tau"].values(), default=1.0),
         checks={check_id: c["spread"] for check_id, c in figures["checks"].items() if c["spread"]},
     )

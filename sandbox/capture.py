@@ -17,10 +17,13 @@ class CappedStream:
         self._head = bytearray()
         self._tail = bytearray()
         self._total = 0
+        self._gap_unknown = False
         self._lock = threading.Lock()
 
     def write(self, data: bytes) -> None:
         with self._lock:
+            if self._gap_unknown:  # the end was already taken from elsewhere
+                return
             self._total += len(data)
             half = self.cap // 2
             room = half - len(self._head)
@@ -32,9 +35,19 @@ class CappedStream:
                 if len(self._tail) > half:
                     del self._tail[: len(self._tail) - half]
 
+    def replace_tail(self, data: bytes) -> None:
+        """Take the stream's end from elsewhere when reading it in order fell behind.
+
+        What lay between the bytes read and this tail is unknown, so the text says so rather
+        than counting it.
+        """
+        with self._lock:
+            self._tail = bytearray(data[-(self.cap // 2):])
+            self._gap_unknown = True
+
     @property
     def truncated(self) -> bool:
-        return self._total > len(self._head) + len(self._tail)
+        return self._gap_unknown or self._total > len(self._head) + len(self._tail)
 
     @property
     def total(self) -> int:
@@ -44,6 +57,8 @@ class CappedStream:
         with self._lock:
             head = self._head.decode("utf-8", "replace")
             tail = self._tail.decode("utf-8", "replace")
+            if self._gap_unknown:
+                return f"{head}\n[... output omitted ...]\n{tail}"
             if self.truncated:
                 dropped = self._total - len(self._head) - len(self._tail)
                 return f"{head}\n[... {dropped} bytes omitted ...]\n{tail}"

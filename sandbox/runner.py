@@ -42,6 +42,8 @@ _GO_MODE_DIR = 1 << 31
 _LOADER_CMD = ["/bin/true"]
 # A job's wait that ends this much before its time limit ended because the engine's stream broke, not the clock.
 _EARLY_S = 1.0
+_DRAIN_S = 20.0  # how long log readers may catch up after the process ended
+_TAIL_ENTRIES = 64  # log entries (each at most 16 KiB) asked for when a reader fell behind
 
 
 def engine_fault(exc: BaseException) -> bool:
@@ -201,9 +203,10 @@ class DockerSandbox:
         err = CappedStream(limits.output_bytes)
         started = time.monotonic()
         container.start()
+        stop = threading.Event()
         readers = [
-            threading.Thread(target=_pump, args=(container, True, out), daemon=True),
-            threading.Thread(target=_pump, args=(container, False, err), daemon=True),
+            threading.Thread(target=_pump, args=(container, True, out, stop), daemon=True),
+            threading.Thread(target=_pump, args=(container, False, err, stop), daemon=True),
         ]
         for reader in readers:
             reader.start()
@@ -223,8 +226,7 @@ class DockerSandbox:
             with contextlib.suppress(Exception):
                 container.wait(timeout=30)
         duration = time.monotonic() - started
-        for reader in readers:
-            reader.join(timeout=10)
+        _drain(container, readers, (out, err), stop)
         container.reload()
         state = container.attrs.get("State", {})
         if timed_out:
@@ -525,12 +527,36 @@ class Service:
             raise SandboxError(f"could not restart the service: {exc}") from exc
 
 
-def _pump(container: Container, stdout: bool, sink: CappedStream) -> None:
+def _pump(container: Container, stdout: bool, sink: CappedStream, stop: threading.Event) -> None:
     try:
         for chunk in container.logs(stdout=stdout, stderr=not stdout, stream=True, follow=True):
             sink.write(chunk)
+            if stop.is_set():
+                return
     except Exception as exc:  # the container vanished: keep what we have
         log.debug("log stream ended: %s", exc)
+
+
+def _drain(container: Container, readers: list[threading.Thread], sinks: tuple[CappedStream, ...], stop: threading.Event) -> None:
+    """Let the log readers finish, then take the end of any stream they fell behind on.
+
+    A flood of output leaves a reader megabytes behind when the process exits (more so on a
+    busy host); the end of the output (how it ended) is what interviewers need, so it is
+    asked of the daemon directly rather than read in order for as long as that takes.
+    """
+    deadline = time.monotonic() + _DRAIN_S
+    for reader in readers:
+        reader.join(timeout=max(0.0, deadline - time.monotonic()))
+    stop.set()
+    for stdout, (reader, sink) in zip((True, False), zip(readers, sinks)):
+        if not reader.is_alive():
+            continue
+        try:
+            tail = container.logs(stdout=stdout, stderr=not stdout, tail=_TAIL_ENTRIES)
+        except Exception as exc:  # the container vanished: keep what we have
+            log.debug("log tail unavailable: %s", exc)
+            continue
+        sink.replace_tail(tail)
 
 
 def _tar_of_dir(source: Path, *, owner: int) -> bytes:

@@ -17,3 +17,12 @@ def test_long_output_keeps_head_and_tail():
     assert stream.text().startswith("abcde")
     assert stream.text().endswith("pqrst")
     assert "10 bytes omitted" in stream.text()
+
+
+def test_a_tail_taken_from_elsewhere_ends_the_text_and_marks_a_gap():
+    stream = CappedStream(10)
+    stream.write(b"abcdefgh")
+    stream.replace_tail(b"....the end")
+    stream.write(b"late middle bytes")
+    assert stream.truncated
+    assert stream.text() == "abcde\n[... output omitted ...]\ne end"

@@ -183,3 +183,14 @@ def test_a_volume_tree_comes_out_as_regular_files_only(run, out_volume, docker_s
     run("echo db > /out/app.db; mkdir /out/sub; echo wal > /out/sub/app.db-wal; ln -s /etc/passwd /out/link", mounts=(out_volume,))
     files = docker_sandbox.read_tree_from_volume(out_volume.volume, image=images.runner, max_bytes=1 << 20)
     assert {name.lstrip("./"): data for name, data in files.items()} == {"app.db": b"db\n", "sub/app.db-wal": b"wal\n"}
+
+
+def test_output_flood_ends_with_its_last_line_when_the_reader_falls_behind(run, monkeypatch):
+    """With no time to catch up, the end of the output is taken from the engine's own log."""
+    import sandbox.runner
+
+    monkeypatch.setattr(sandbox.runner, "_DRAIN_S", 0.0)
+    result = run("echo FIRST; head -c 30000000 /dev/zero | tr '\\0' x; echo; echo LAST", limits=Limits(output_bytes=10_000, timeout_s=60))
+    assert result.stdout.startswith("FIRST")
+    assert result.stdout.rstrip().endswith("LAST")
+

@@ -40,10 +40,12 @@ STARTER_FAILS = {
     "queries-books-list", "queries-author", "queries-top-books",
     "latency-books-list", "load-throughput",
 }
-# Measured against its own cached figures, the starter's p95 ratio on /authors and the report is
-# near 1, and its noise once reached the 2x where their credit starts (/authors: one 4 s window
-# of a few N+1 requests): noise-sized credit there, never more than a quarter of the check.
+# Measured against its own cached figures, the starter's p95 ratio on /authors, the report and
+# /orders is near 1 (1.0-1.1x), and its noise once reached the 2x where credit starts on /authors
+# (one 4 s window of a few N+1 requests): noise-sized credit there, never more than a quarter of
+# the check.
 STARTER_NOISE_SHARE = 0.25
+NOISY_NEAR_ONE = ("latency-author", "latency-top-books", "latency-orders")
 
 
 def failed(body: dict) -> set[str]:
@@ -60,7 +62,7 @@ def test_the_starter_scores_low_and_fails_what_it_was_built_to_fail(grade_repo):
     assert body["status"] == "completed", body["failure_reason"]
     assert STARTER_FAILS <= failed(body), _why(body)
     for check in body["checks"]:
-        if check["id"] in ("latency-author", "latency-top-books"):  # speed-up bands starting at 2x
+        if check["id"] in NOISY_NEAR_ONE:
             assert check["points"] <= STARTER_NOISE_SHARE * check["max_points"], (check["id"], check["message"])
     assert body["score"]["total"] <= STARTER_MAX, _why(body)
     # Its /books is not paginated as the contract asks, which the verdict names first.

@@ -171,6 +171,22 @@ class HandoutSpec(_Strict):
     add: dict[str, str] = {}  # path in the handout -> file inside the assessment folder
 
 
+class CandidateAccountSpec(_Strict):
+    """A file the brief asks the candidate to write about their own work (what they measured,
+    changed and traded off): stored with each grading and shown to interviewers, never scored."""
+
+    path: str = Field(pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")  # relative to the repository root
+    title: str = "The candidate's account"
+    max_bytes: int = Field(65_536, ge=1024, le=1_048_576)
+
+    @field_validator("path")
+    @classmethod
+    def _inside(cls, path: str) -> str:
+        if any(part in (".", "..") for part in path.split("/")):
+            raise ValueError(f"candidate_account path {path!r} must name a file inside the repository")
+        return path
+
+
 class AssessmentSpec(_Strict):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     version: int = Field(ge=1)
@@ -194,6 +210,7 @@ class AssessmentSpec(_Strict):
     expected_time: str = ""  # how long the work is meant to take, shown to candidates ("about 3 hours")
     verdicts: tuple[VerdictRule, ...] = DEFAULT_VERDICTS
     candidate_feedback: CandidateFeedbackSpec = CandidateFeedbackSpec()
+    candidate_account: CandidateAccountSpec | None = None
 
     folder: Path = Field(exclude=True)
 

@@ -84,6 +84,8 @@ def graded_submission(slug: str = "notes-api", *, score: float = 50.0):
         logs={"app": "gunicorn started"},
         score_spread={"measured_on": "2026-12-07", "passes": 5, "fixtures": 3, "largest_range": 0.6, "median_range": 0.2,
                       "kendall_tau_min": 1.0, "checks": {"get-note": 0.4}},
+        candidate_account={"path": "NOTES.md", "present": True, "text": "# Notes\nI used SQLite.", "truncated": False,
+                           "problem": None},
     )
     run.checks.append(CheckResult(check_id="health", category="correctness", weight=1, max_points=50, points=50,
                                   outcome="passed", output="", evidence=[]))

@@ -41,6 +41,8 @@ class GradingRun(db.Model):
     adjusted_total: Mapped[float | None] = mapped_column(Float)
     # Files the candidate changed against the handout: [{path, status, diff}] (capped).
     handout_diff: Mapped[list[Any] | None] = mapped_column(JSON)
+    # What the candidate wrote about their work (services.candidate_account.read), when the brief asks.
+    candidate_account: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 

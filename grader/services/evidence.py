@@ -37,6 +37,18 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Account:
+    """The account the brief asks the candidate for; the text only on an interviewer's page."""
+
+    path: str
+    title: str
+    present: bool
+    markdown: str = ""  # the candidate's words, rendered by the template's escaping Markdown filter
+    truncated: bool = False
+    problem: str = ""
+
+
+@dataclass(frozen=True)
 class Exchange:
     """One recorded HTTP exchange of a hidden test, and a curl line that repeats the request."""
 
@@ -125,6 +137,7 @@ class Page:
     signals: dict[str, Any]
     full: bool  # interviewer or admin: everything below is filled
     check_choices: tuple[tuple[str, str], ...]
+    account: Account | None = None
     annotations: tuple[Note, ...] = ()
     perf: PerfSection | None = None
     logs: tuple[tuple[str, str], ...] = ()
@@ -272,6 +285,15 @@ def diff_files(entries: list[Any] | None) -> tuple[DiffFile, ...]:
     return tuple(files)
 
 
+def _account(run: GradingRun | None, spec: Any, full: bool) -> Account | None:
+    view = reports.account_view(run.candidate_account if run else None, full)
+    if view is None:
+        return None
+    title = spec.candidate_account.title if spec is not None and spec.candidate_account else "The candidate's account"
+    return Account(inert(view["path"] or ""), title, view["present"], view.get("markdown", ""),
+                   view.get("truncated", False), inert(view.get("problem") or ""))
+
+
 def page(submission: Submission, role: Role) -> Page:
     """The page model: recruiters get verdict, score, signals and outcomes; interviewers everything."""
     full = role.at_least(Role.INTERVIEWER)
@@ -290,7 +312,7 @@ def page(submission: Submission, role: Role) -> Page:
         commit=inert(submission.commit_sha or ""), failure_code=submission.failure_code,
         failure_reason=inert(submission.failure_reason or ""), verdict=reports.verdict_view(submission, run),
         findings=findings, score=_score(run), categories=_categories(run, spec, notes, attempts, full),
-        signals=_signals(run), full=full, check_choices=tuple(titles.items()),
+        signals=_signals(run), full=full, check_choices=tuple(titles.items()), account=_account(run, spec, full),
     )
     if not full:
         return Page(**base)

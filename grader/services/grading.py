@@ -37,7 +37,7 @@ from grader.errors import FailureCode, InstallFailed, SandboxFailure
 from grader.extensions import db
 from grader.models import CheckResult, GradingRun, Submission, SubmissionStatus
 from grader.models._base import utcnow
-from grader.services import catalog, handout, preflight, reviews, stability
+from grader.services import candidate_account, catalog, handout, preflight, reviews, stability
 from grader.services.catalog import GradingPlan
 from grader.services.clone import ClonePolicy, clone
 from grader.services.environment import GradingEnvironment, environment
@@ -130,6 +130,8 @@ def grade(submission_id: int, *, task_id: str | None = None, retries: int = 0) -
         submission.commit_sha = checkout.commit_sha
         if spec.handout is not None:
             run.handout_diff = handout.diff_against(spec, checkout.path)
+        if spec.candidate_account is not None:
+            run.candidate_account = candidate_account.read(spec.candidate_account, checkout.path)
         set_status(submission, S.INSTALLING, f"commit {checkout.commit_sha[:12]}")
         with RunScope(env.sandbox, scope_id(submission, run)) as scope, env.host.share() as host:
             outcome, install_error = _test(plan, env, scope, host, checkout.path, submission, run, stages)

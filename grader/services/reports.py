@@ -102,6 +102,7 @@ def report(submission: Submission, role: Role) -> dict[str, Any]:
         checks.append(item)
     body["checks"] = checks
     body["signals"] = (run.signals if run else None) or {}
+    body["candidate_account"] = account_view(run.candidate_account if run else None, full)
     # How firm the score is: the spread measured for this assessment version, None if never measured.
     body["score_spread"] = run.score_spread if run else None
     seconds = (run.stage_seconds if run else None) or {}
@@ -130,6 +131,20 @@ def report(submission: Submission, role: Role) -> dict[str, Any]:
             else None
         )
     return body
+
+
+def account_view(stored: dict[str, Any] | None, full: bool) -> dict[str, Any] | None:
+    """Whether the candidate wrote the account the brief asks for; its text for interviewers only.
+
+    None when the assessment asks for none (or the run predates it).
+    """
+    if not isinstance(stored, dict):
+        return None
+    view = {"path": stored.get("path"), "present": bool(stored.get("present"))}
+    if full:
+        view.update(markdown=stored.get("text") or "", truncated=bool(stored.get("truncated")),
+                    problem=stored.get("problem"))
+    return view
 
 
 def _attempt(submission: Submission, run_id: int | None) -> int | None:

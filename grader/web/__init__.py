@@ -37,8 +37,10 @@ CSP = {
     "frame-ancestors": "'none'",
 }
 
-# Markdown with raw HTML disabled: safe for briefs and for text a candidate wrote.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+# Markdown with raw HTML disabled: safe for briefs and for text a candidate wrote. Images are
+# off too: a candidate's picture from their own server would tell them who read their account
+# and when (the CSP blocks it as well); an image's Markdown shows as a link instead.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").disable("image")
 
 
 def render_markdown(text: str) -> Markup:

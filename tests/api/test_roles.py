@@ -71,6 +71,17 @@ def test_a_report_says_how_firm_its_score_is(client, keys, graded):
     assert spreads == {"health": None, "get-note": 0.4}
 
 
+def test_a_report_tells_recruiters_whether_the_candidate_wrote_their_account(client, keys, graded):
+    recruiter = client.get(f"/api/v1/submissions/{graded}/report", headers=auth(keys["recruiter"])).json
+    assert recruiter["candidate_account"] == {"path": "NOTES.md", "present": True}
+
+
+def test_a_report_gives_interviewers_the_candidates_account_as_written(client, keys, graded):
+    interviewer = client.get(f"/api/v1/submissions/{graded}/report", headers=auth(keys["interviewer"])).json
+    assert interviewer["candidate_account"] == {"path": "NOTES.md", "present": True, "markdown": "# Notes\nI used SQLite.",
+                                                "truncated": False, "problem": None}
+
+
 @pytest.mark.parametrize("role", ["candidate", "recruiter", "interviewer"])
 def test_only_admins_manage_keys(client, keys, role):
     assert client.get("/api/v1/keys", headers=auth(keys[role])).status_code == 403

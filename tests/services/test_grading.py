@@ -56,6 +56,7 @@ def test_good_submission_scores_full_marks(grading_app, git_server, measured):
         assert run.suite_hash and run.assessment_hash and run.image_id
         assert set(run.stage_seconds) >= {"clone", "install", "test", "total"}
         assert run.score_spread == measured.model_dump(mode="json")  # how firm a score of this version is
+        assert run.candidate_account["present"] and run.candidate_account["text"].startswith("# Design notes")
 
 
 def test_install_failure_is_a_zero_grade_with_the_reason(grading_app, git_server):

@@ -111,6 +111,11 @@ SPREAD = {"measured_on": "2026-12-07", "passes": 5, "fixtures": 12, "largest_ran
           "kendall_tau_min": 0.97, "checks": {"latency-orders": 0.9}}
 
 
+# What a candidate might write in PERFORMANCE.md, hostile parts included.
+ACCOUNT = ("# What I changed\n\n- **Eager loading** on `/books`: 101 statements to 2\n\n" + XSS
+           + "\n\n[my notes](javascript:alert(1)) ![pixel](http://tracker.example/p.png)\n")
+
+
 def perf_submission() -> str:
     """perf-challenge: signals.performance plus queries/latency/load-throughput evidence with a timeline."""
     submission = _submission("perf-challenge")
@@ -141,6 +146,7 @@ def perf_submission() -> str:
     }
     outcomes = {"latency-orders": ("partial", 0.5), "load-throughput": ("partial", 0.9), "queries-books-list": ("failed", 0)}
     run = _run(submission, "perf-challenge", 1, outcomes, evidence, verdict="mixed", score_spread=SPREAD,
+               candidate_account={"path": "PERFORMANCE.md", "present": True, "text": ACCOUNT, "truncated": True, "problem": None},
                signals={"performance": {"endpoints": endpoints, "total": {"starter": _load(200, 800, 1200, 10),
                                                                           "candidate": _load(15, 40, 60, 90)},
                                         "timing": TIMING}})

@@ -187,6 +187,25 @@ def test_a_version_never_measured_makes_no_claim_of_firmness(make_staff, saas):
     assert "How firm" not in _page(make_staff("recruiter"), saas)
 
 
+def test_interviewers_read_the_candidates_account_as_inert_markdown(make_staff, perf):
+    text = _page(make_staff("interviewer"), perf)
+    account = text.split('id="account">')[1].split("</article>")[0]
+    assert "<h1>What I changed</h1>" in account and "<strong>Eager loading</strong>" in account
+    assert "<code>/books</code>" in account
+    assert XSS not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in account
+    assert 'href="javascript:' not in account and "[my notes](javascript:alert(1))" in account  # text, never a link
+    assert "<img" not in account and "tracker.example" in account  # a picture shows as a link, never loads
+    assert "(cut: the file is longer than the grader keeps)" in text
+    assert text.index('id="perf-h"') < text.index('id="account-h"')  # beside the grader's own figures
+
+
+def test_recruiters_see_only_whether_the_account_was_written(make_staff, perf):
+    text = _page(make_staff("recruiter"), perf)
+    present = text.split('id="account-present">')[1].split("</dd>")[0]
+    assert present == "written"
+    assert "Eager loading" not in text and 'id="account-h"' not in text
+
+
 @pytest.mark.parametrize("name", ["latency", "timeline"])
 def test_charts_are_script_free_svg(make_staff, perf, name):
     response = make_staff("interviewer").get(f"/submissions/{perf}/charts/{name}.svg")

@@ -18,6 +18,7 @@ from grader.services import catalog, reports, stability
 from grader.services.evidence_perf import PerfSection, check_figures, perf_section
 from grader.services.reviews import overrides_for
 from grader.services.untrusted import inert, without_credentials
+from grader.specs import AssessmentSpec
 
 NOT_PASSED = ("failed", "error", "partial", "not_run")
 _DOUBLE_QUOTE_UNSAFE = set('$`"\\!')
@@ -285,7 +286,7 @@ def diff_files(entries: list[Any] | None) -> tuple[DiffFile, ...]:
     return tuple(files)
 
 
-def _account(run: GradingRun | None, spec: Any, full: bool) -> Account | None:
+def _account(run: GradingRun | None, spec: AssessmentSpec | None, full: bool) -> Account | None:
     view = reports.account_view(run.candidate_account if run else None, full)
     if view is None:
         return None

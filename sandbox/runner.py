@@ -548,7 +548,7 @@ def _drain(container: Container, readers: list[threading.Thread], sinks: tuple[C
     for reader in readers:
         reader.join(timeout=max(0.0, deadline - time.monotonic()))
     stop.set()
-    for stdout, (reader, sink) in zip((True, False), zip(readers, sinks)):
+    for stdout, reader, sink in zip((True, False), readers, sinks, strict=True):
         if not reader.is_alive():
             continue
         try:
